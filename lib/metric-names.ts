@@ -1,0 +1,23 @@
+/**
+ * The one place that spells snapfleet's CloudWatch metric names, units and dimensions.
+ * serverless.yml's alarms use the same names; a test checks that they match.
+ */
+export const DIMENSION_SERVER = "Server";
+export const DIMENSION_DRIVE = "Drive";
+
+/** Per drive, dimensions Server (instance id) and Drive (device name). */
+export const DRIVE_METRICS = {
+  ElapsedTime: { name: "ElapsedTime", unit: "Seconds" },
+  Size: { name: "Size", unit: "Gigabytes" },
+  Errors: { name: "Errors", unit: "Count" },
+} as const;
+
+/** Per run, no dimensions: what the fleet-level alarms watch. */
+export const FLEET_METRICS = {
+  VolumesBackedUp: { name: "VolumesBackedUp", unit: "Count" },
+  VolumesFailed: { name: "VolumesFailed", unit: "Count" },
+  MaxElapsedTime: { name: "MaxElapsedTime", unit: "Seconds" },
+  RunDuration: { name: "RunDuration", unit: "Seconds" },
+} as const;
+
+export const DEFAULT_NAMESPACE = "Organization/Backup";

@@ -1,0 +1,82 @@
+/**
+ * Simulated time shared by the embedded AWS, the local state-machine runner and the handlers it
+ * calls, so a backup cycle that takes hours on AWS finishes in seconds on a laptop.
+ *
+ * It is a discrete-event clock: `sleep` registers a wake-up at `now + ms`; when the process has
+ * been quiet for `settleMs` of real time, the clock jumps to the earliest wake-up and resolves
+ * every sleeper due then. Sleepers therefore wake in simulated-time order, and work that is in
+ * flight while the clock jumps simply appears to have taken longer.
+ */
+export interface Clock {
+  now(): Date;
+}
+
+interface Sleeper {
+  wakeAt: number;
+  resolve: () => void;
+}
+
+export class VirtualClock implements Clock {
+  private current: number;
+  private readonly sleepers: Sleeper[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    start: Date | number = Date.UTC(2026, 0, 1),
+    private readonly settleMs = 2,
+  ) {
+    this.current = typeof start === "number" ? start : start.getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  nowMs(): number {
+    return this.current;
+  }
+
+  /** Moves time forward at once, waking every sleeper that falls due on the way. */
+  advance(ms: number): void {
+    if (ms < 0) throw new RangeError(`VirtualClock cannot go backwards (advance by ${ms} ms)`);
+    this.current += ms;
+    this.wakeDue();
+  }
+
+  /** Resolves after `ms` of simulated time. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.sleepers.push({ wakeAt: this.current + Math.max(0, ms), resolve });
+      this.arm();
+    });
+  }
+
+  pendingSleepers(): number {
+    return this.sleepers.length;
+  }
+
+  private arm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.jumpToNextWakeUp();
+    }, this.settleMs);
+  }
+
+  private jumpToNextWakeUp(): void {
+    if (this.sleepers.length === 0) return;
+    const next = Math.min(...this.sleepers.map((s) => s.wakeAt));
+    if (next > this.current) this.current = next;
+    this.wakeDue();
+    if (this.sleepers.length > 0) this.arm();
+  }
+
+  private wakeDue(): void {
+    const due = this.sleepers.filter((s) => s.wakeAt <= this.current);
+    if (due.length === 0) return;
+    for (const s of due) this.sleepers.splice(this.sleepers.indexOf(s), 1);
+    for (const s of due) s.resolve();
+  }
+}
+
+export const systemClock: Clock = { now: () => new Date() };
