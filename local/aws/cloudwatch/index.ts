@@ -1,0 +1,79 @@
+import type { EmulatorClock } from "../clock";
+import { AwsError } from "../errors";
+import type { Input } from "../protocol/input";
+import type { Output } from "../protocol/xml";
+import { type Alarm, deleteAlarms, describeAlarms, putMetricAlarm } from "./alarms";
+import { type Datum, getMetricData, getMetricStatistics, listMetrics, putMetricData } from "./metrics";
+
+export const CLOUDWATCH_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/";
+/** The prefix of X-Amz-Target in the SDK's awsJson1_0 requests (client-cloudwatch `serviceTarget`). */
+export const CLOUDWATCH_TARGET = "GraniteServiceVersion20100801";
+export const CLOUDWATCH_JSON_NAMESPACE = "com.amazonaws.cloudwatch";
+
+const ACTIONS = new Set([
+  "PutMetricData",
+  "GetMetricStatistics",
+  "ListMetrics",
+  "GetMetricData",
+  "PutMetricAlarm",
+  "DescribeAlarms",
+  "DeleteAlarms",
+]);
+
+interface RegionMetrics {
+  data: Datum[];
+  alarms: Map<string, Alarm>;
+}
+
+export interface ReceivedDatum extends Datum {
+  region: string;
+}
+
+/** CloudWatch per region. The operations are protocol-neutral: JSON and awsQuery share them. */
+export class CloudWatchService {
+  private readonly regions = new Map<string, RegionMetrics>();
+  readonly received: ReceivedDatum[] = [];
+
+  constructor(
+    private readonly clock: EmulatorClock,
+    private readonly accountId: string,
+  ) {}
+
+  static handles(action: string): boolean {
+    return ACTIONS.has(action);
+  }
+
+  private state(region: string): RegionMetrics {
+    let s = this.regions.get(region);
+    if (!s) {
+      s = { data: [], alarms: new Map() };
+      this.regions.set(region, s);
+    }
+    return s;
+  }
+
+  handle(region: string, action: string, input: Input): Output {
+    const s = this.state(region);
+    switch (action) {
+      case "PutMetricData":
+        for (const d of putMetricData(s.data, input, this.clock)) this.received.push({ ...d, region });
+        return undefined;
+      case "GetMetricStatistics":
+        return getMetricStatistics(s.data, input);
+      case "ListMetrics":
+        return listMetrics(s.data, input);
+      case "GetMetricData":
+        return getMetricData(s.data, input);
+      case "PutMetricAlarm":
+        putMetricAlarm(s.alarms, input, { clock: this.clock, region, accountId: this.accountId });
+        return undefined;
+      case "DescribeAlarms":
+        return describeAlarms(s.alarms, input);
+      case "DeleteAlarms":
+        deleteAlarms(s.alarms, input);
+        return undefined;
+      default:
+        throw new AwsError("InvalidAction", `Could not find operation ${action} for version 2010-08-01`);
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import type { EmulatorClock } from "../clock";
+import { AwsError, invalidParameterValue, missingParameter } from "../errors";
+import { bool, date, type Input, list, num, obj, objList, str, strList } from "../protocol/input";
+import type { Output } from "../protocol/xml";
+
+export interface Dimension {
+  Name: string;
+  Value: string;
+}
+
+/** One stored datum, reduced to the statistics CloudWatch can answer from it. */
+export interface Datum {
+  namespace: string;
+  metricName: string;
+  dimensions: Dimension[];
+  timestamp: Date;
+  unit: string | undefined;
+  sampleCount: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** The raw values, for the in-process introspection `Emulator.metrics()`. */
+  values: number[];
+}
+
+export function readDimensions(input: Input): Dimension[] {
+  return objList(input, "Dimensions")
+    .map((d) => ({ Name: str(d, "Name") ?? "", Value: str(d, "Value") ?? "" }))
+    .sort((a, b) => a.Name.localeCompare(b.Name));
+}
+
+const sameDimensions = (a: Dimension[], b: Dimension[]) =>
+  a.length === b.length && a.every((d, n) => d.Name === b[n]?.Name && d.Value === b[n]?.Value);
+
+function datum(namespace: string, m: Input, clock: EmulatorClock): Datum {
+  const metricName = str(m, "MetricName");
+  if (metricName === undefined) throw missingParameter("MetricName");
+  const base = {
+    namespace,
+    metricName,
+    dimensions: readDimensions(m),
+    timestamp: date(m, "Timestamp") ?? clock.now(),
+    unit: str(m, "Unit"),
+  };
+  const value = num(m, "Value");
+  if (value !== undefined)
+    return { ...base, sampleCount: 1, sum: value, min: value, max: value, values: [value] };
+  const values = list(m, "Values").map(Number);
+  if (values.length > 0) {
+    const counts = list(m, "Counts").map(Number);
+    const count = (n: number) => counts[n] ?? 1;
+    const sampleCount = values.reduce((acc, _, n) => acc + count(n), 0);
+    const sum = values.reduce((acc, v, n) => acc + v * count(n), 0);
+    return { ...base, sampleCount, sum, min: Math.min(...values), max: Math.max(...values), values };
+  }
+  const stats = obj(m, "StatisticValues");
+  if (stats) {
+    const sampleCount = num(stats, "SampleCount") ?? 0;
+    const sum = num(stats, "Sum") ?? 0;
+    const min = num(stats, "Minimum") ?? 0;
+    const max = num(stats, "Maximum") ?? 0;
+    return { ...base, sampleCount, sum, min, max, values: [sampleCount > 0 ? sum / sampleCount : 0] };
+  }
+  throw new AwsError(
+    "MissingParameter",
+    `The parameter MetricData.member.Value is required for ${metricName}.`,
+  );
+}
+
+/** https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html */
+export function putMetricData(store: Datum[], input: Input, clock: EmulatorClock): Datum[] {
+  const namespace = str(input, "Namespace");
+  if (namespace === undefined) throw missingParameter("Namespace");
+  if (namespace.startsWith("AWS/"))
+    throw invalidParameterValue("The value AWS/ for parameter Namespace is invalid.");
+  const added = objList(input, "MetricData").map((m) => datum(namespace, m, clock));
+  store.push(...added);
+  return added;
+}
+
+type Stat = "SampleCount" | "Sum" | "Minimum" | "Maximum" | "Average";
+
+function aggregate(points: Datum[]): Record<Stat, number> {
+  const sampleCount = points.reduce((a, p) => a + p.sampleCount, 0);
+  const sum = points.reduce((a, p) => a + p.sum, 0);
+  return {
+    SampleCount: sampleCount,
+    Sum: sum,
+    Minimum: Math.min(...points.map((p) => p.min)),
+    Maximum: Math.max(...points.map((p) => p.max)),
+    Average: sampleCount > 0 ? sum / sampleCount : 0,
+  };
+}
+
+interface Selector {
+  namespace: string;
+  metricName: string;
+  dimensions: Dimension[];
+  unit: string | undefined;
+}
+
+/** Groups the selected data into `period`-second buckets counted from `start`, oldest first. */
+function buckets(store: Datum[], sel: Selector, start: Date, end: Date, period: number) {
+  const byBucket = new Map<number, Datum[]>();
+  for (const d of store) {
+    if (d.namespace !== sel.namespace || d.metricName !== sel.metricName) continue;
+    if (!sameDimensions(d.dimensions, sel.dimensions)) continue;
+    if (sel.unit !== undefined && d.unit !== sel.unit) continue;
+    const t = d.timestamp.getTime();
+    if (t < start.getTime() || t >= end.getTime()) continue;
+    const bucket = start.getTime() + Math.floor((t - start.getTime()) / (period * 1000)) * period * 1000;
+    byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), d]);
+  }
+  return [...byBucket].sort(([a], [b]) => a - b).map(([t, points]) => ({ timestamp: new Date(t), points }));
+}
+
+function timeRange(input: Input): { start: Date; end: Date } {
+  const start = date(input, "StartTime");
+  const end = date(input, "EndTime");
+  if (!start) throw missingParameter("StartTime");
+  if (!end) throw missingParameter("EndTime");
+  return { start, end };
+}
+
+/** https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html */
+export function getMetricStatistics(store: Datum[], input: Input): Output {
+  const namespace = str(input, "Namespace");
+  const metricName = str(input, "MetricName");
+  const period = num(input, "Period");
+  if (namespace === undefined) throw missingParameter("Namespace");
+  if (metricName === undefined) throw missingParameter("MetricName");
+  if (period === undefined || period < 1) throw missingParameter("Period");
+  const { start, end } = timeRange(input);
+  const stats = strList(input, "Statistics") as Stat[];
+  if (stats.length === 0) throw missingParameter("Statistics");
+  const sel = { namespace, metricName, dimensions: readDimensions(input), unit: str(input, "Unit") };
+  const datapoints = buckets(store, sel, start, end, period).map(({ timestamp, points }) => {
+    const agg = aggregate(points);
+    const point: { [key: string]: Output } = { Timestamp: timestamp };
+    for (const s of stats) point[s] = agg[s];
+    point.Unit = sel.unit ?? points[0]?.unit ?? "None";
+    return point;
+  });
+  return { Label: metricName, Datapoints: datapoints };
+}
+
+/** https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html */
+export function listMetrics(store: Datum[], input: Input): Output {
+  const namespace = str(input, "Namespace");
+  const metricName = str(input, "MetricName");
+  const wanted = objList(input, "Dimensions").map((d) => ({
+    name: str(d, "Name") ?? "",
+    value: str(d, "Value"),
+  }));
+  const seen = new Map<string, Output>();
+  for (const d of store) {
+    if (namespace !== undefined && d.namespace !== namespace) continue;
+    if (metricName !== undefined && d.metricName !== metricName) continue;
+    const hasAll = wanted.every((w) =>
+      d.dimensions.some((x) => x.Name === w.name && (w.value === undefined || x.Value === w.value)),
+    );
+    if (!hasAll) continue;
+    const key = JSON.stringify([d.namespace, d.metricName, d.dimensions]);
+    seen.set(key, {
+      Namespace: d.namespace,
+      MetricName: d.metricName,
+      Dimensions: d.dimensions.map((x) => ({ ...x })),
+    });
+  }
+  return { Metrics: [...seen.values()] };
+}
+
+/**
+ * MetricStat queries only; math expressions are not emulated.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ */
+export function getMetricData(store: Datum[], input: Input): Output {
+  const { start, end } = timeRange(input);
+  const descending = (str(input, "ScanBy") ?? "TimestampDescending") === "TimestampDescending";
+  const queries = objList(input, "MetricDataQueries").filter((q) => bool(q, "ReturnData") !== false);
+  const results = queries.map((q) => {
+    const id = str(q, "Id") ?? "";
+    const stat = obj(q, "MetricStat");
+    if (!stat)
+      throw invalidParameterValue(`Query ${id}: only MetricStat queries are supported by the emulator`);
+    const metric = obj(stat, "Metric") ?? {};
+    const sel = {
+      namespace: str(metric, "Namespace") ?? "",
+      metricName: str(metric, "MetricName") ?? "",
+      dimensions: readDimensions(metric),
+      unit: str(stat, "Unit"),
+    };
+    const statName = (str(stat, "Stat") ?? "Average") as Stat;
+    const rows = buckets(store, sel, start, end, num(stat, "Period") ?? 60).map(({ timestamp, points }) => ({
+      timestamp,
+      value: aggregate(points)[statName] ?? Number.NaN,
+    }));
+    if (descending) rows.reverse();
+    return {
+      Id: id,
+      Label: str(q, "Label") ?? sel.metricName,
+      Timestamps: rows.map((r) => r.timestamp),
+      Values: rows.map((r) => r.value),
+      StatusCode: "Complete",
+    };
+  });
+  return { MetricDataResults: results, Messages: [] };
+}

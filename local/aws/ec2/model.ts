@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import type { EmulatorClock } from "../clock";
+
+export type Tags = Map<string, string>;
+
+export interface Attachment {
+  instanceId: string;
+  device: string;
+  attachTime: Date;
+  deleteOnTermination: boolean;
+}
+
+export interface Volume {
+  volumeId: string;
+  size: number;
+  availabilityZone: string;
+  volumeType: string;
+  encrypted: boolean;
+  kmsKeyId: string | undefined;
+  snapshotId: string | undefined;
+  createTime: Date;
+  attachment: Attachment | undefined;
+  tags: Tags;
+}
+
+export type InstanceStateName =
+  | "pending"
+  | "running"
+  | "stopping"
+  | "stopped"
+  | "shutting-down"
+  | "terminated";
+
+export interface Instance {
+  instanceId: string;
+  reservationId: string;
+  imageId: string;
+  instanceType: string;
+  availabilityZone: string;
+  state: InstanceStateName;
+  launchTime: Date;
+  rootDeviceName: string;
+  privateIpAddress: string;
+  tags: Tags;
+}
+
+export interface Snapshot {
+  snapshotId: string;
+  volumeId: string;
+  volumeSize: number;
+  description: string;
+  encrypted: boolean;
+  kmsKeyId: string | undefined;
+  startTime: Date;
+  /** Simulated time it takes to leave `pending`. */
+  durationMs: number;
+  /** Set by the `emulator:snapshot-result` fault hook: the snapshot ends in `error`. */
+  endsInError: boolean;
+  tags: Tags;
+}
+
+export interface Image {
+  imageId: string;
+  name: string;
+  snapshotIds: string[];
+  tags: Tags;
+}
+
+/** One region's EC2 resources. Regions never share state, as on AWS. */
+export class RegionState {
+  readonly instances = new Map<string, Instance>();
+  readonly volumes = new Map<string, Volume>();
+  readonly snapshots = new Map<string, Snapshot>();
+  readonly images = new Map<string, Image>();
+
+  constructor(readonly region: string) {}
+}
+
+/** Everything an EC2 operation may read: its region, every region (for CopySnapshot), the clock. */
+export interface Ec2Context {
+  region: RegionState;
+  regionOf(name: string): RegionState;
+  clock: EmulatorClock;
+  accountId: string;
+  snapshotDurationSeconds(sizeGiB: number): number;
+  copyDurationSeconds(sizeGiB: number): number;
+}
+
+/** AWS resource ids: a prefix and 17 hex digits. */
+export function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(9).toString("hex").slice(0, 17)}`;
+}
+
+/** The default 60 s plus 5 s per GiB, for CreateSnapshot and CopySnapshot alike. */
+export function defaultSnapshotDurationSeconds(sizeGiB: number): number {
+  return 60 + 5 * sizeGiB;
+}

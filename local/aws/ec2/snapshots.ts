@@ -1,0 +1,134 @@
+import { AwsError, missingParameter } from "../errors";
+import { bool, type Input, str, strList } from "../protocol/input";
+import type { Output } from "../protocol/xml";
+import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
+import { type Ec2Context, newId, type Snapshot } from "./model";
+import { getSnapshot, getVolume } from "./resources";
+import { SNAPSHOT_RESULT_TAG, snapshotState } from "./snapshot-state";
+import { tagSet, tagsFor } from "./tags";
+import { defaultKey } from "./volumes";
+
+/** AWS gives every snapshot copy this placeholder source volume id. */
+export const COPY_VOLUME_ID = "vol-ffffffff";
+
+function render(ctx: Ec2Context, s: Snapshot): { [key: string]: Output } {
+  const st = snapshotState(ctx.clock, s);
+  return {
+    snapshotId: s.snapshotId,
+    volumeId: s.volumeId,
+    status: st.state,
+    statusMessage: st.stateMessage,
+    startTime: s.startTime,
+    completionTime: st.completionTime,
+    progress: st.progress,
+    ownerId: ctx.accountId,
+    volumeSize: s.volumeSize,
+    description: s.description,
+    encrypted: s.encrypted,
+    kmsKeyId: s.kmsKeyId,
+    storageTier: "standard",
+    tagSet: s.tags.size > 0 ? tagSet(s.tags) : undefined,
+  };
+}
+
+/** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSnapshot.html */
+export function createSnapshot(ctx: Ec2Context, input: Input): Output {
+  const volumeId = str(input, "VolumeId");
+  if (volumeId === undefined) throw missingParameter("VolumeId");
+  const volume = getVolume(ctx, volumeId);
+  const snapshot: Snapshot = {
+    snapshotId: newId("snap"),
+    volumeId,
+    volumeSize: volume.size,
+    description: str(input, "Description") ?? "",
+    encrypted: volume.encrypted,
+    kmsKeyId: volume.kmsKeyId,
+    startTime: ctx.clock.now(),
+    durationMs: ctx.snapshotDurationSeconds(volume.size) * 1000,
+    endsInError: volume.tags.get(SNAPSHOT_RESULT_TAG) === "error",
+    tags: tagsFor(input, "snapshot"),
+  };
+  ctx.region.snapshots.set(snapshot.snapshotId, snapshot);
+  return render(ctx, snapshot);
+}
+
+/**
+ * Called in the destination region. https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CopySnapshot.html
+ */
+export function copySnapshot(ctx: Ec2Context, input: Input): Output {
+  const sourceRegion = str(input, "SourceRegion");
+  const sourceId = str(input, "SourceSnapshotId");
+  if (sourceRegion === undefined) throw missingParameter("SourceRegion");
+  if (sourceId === undefined) throw missingParameter("SourceSnapshotId");
+  const source = getSnapshot(ctx, sourceId, ctx.regionOf(sourceRegion));
+  const sourceState = snapshotState(ctx.clock, source).state;
+  if (sourceState !== "completed") {
+    throw new AwsError(
+      "IncorrectState",
+      `Snapshot '${sourceId}' is in state '${sourceState}', not 'completed'`,
+    );
+  }
+  const encrypted = source.encrypted || bool(input, "Encrypted") === true;
+  const sameRegion = sourceRegion === ctx.region.region;
+  const kmsKeyId = str(input, "KmsKeyId") ?? (sameRegion ? source.kmsKeyId : undefined);
+  const copy: Snapshot = {
+    snapshotId: newId("snap"),
+    volumeId: COPY_VOLUME_ID,
+    volumeSize: source.volumeSize,
+    description: str(input, "Description") ?? `[Copied ${sourceId} from ${sourceRegion}]`,
+    encrypted,
+    kmsKeyId: kmsKeyId ?? (encrypted ? defaultKey(ctx) : undefined),
+    startTime: ctx.clock.now(),
+    durationMs: ctx.copyDurationSeconds(source.volumeSize) * 1000,
+    endsInError: false,
+    tags: tagsFor(input, "snapshot"),
+  };
+  ctx.region.snapshots.set(copy.snapshotId, copy);
+  return { snapshotId: copy.snapshotId, tagSet: copy.tags.size > 0 ? tagSet(copy.tags) : undefined };
+}
+
+function snapshotFilter(ctx: Ec2Context, s: Snapshot): FilterValues {
+  const st = snapshotState(ctx.clock, s);
+  const fields: Record<string, string[]> = {
+    "snapshot-id": [s.snapshotId],
+    "volume-id": [s.volumeId],
+    status: [st.state],
+    progress: [st.progress],
+    "owner-id": [ctx.accountId],
+    "start-time": [s.startTime.toISOString()],
+    description: [s.description],
+    encrypted: [String(s.encrypted)],
+    "volume-size": [String(s.volumeSize)],
+    "storage-tier": ["standard"],
+  };
+  return (name) => fields[name] ?? tagFilterValues(s.tags, name);
+}
+
+/** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html */
+export function describeSnapshots(ctx: Ec2Context, input: Input): Output {
+  const ids = strList(input, "SnapshotId");
+  const owners = strList(input, "Owner");
+  const selected =
+    ids.length > 0 ? ids.map((id) => getSnapshot(ctx, id)) : [...ctx.region.snapshots.values()];
+  const owned = owners.length === 0 || owners.some((o) => o === "self" || o === ctx.accountId);
+  const filters = readFilters(input);
+  const matching = owned ? selected.filter((s) => matchesAll(filters, snapshotFilter(ctx, s))) : [];
+  const page = paginate(matching, input, [5, 1000], ids.length > 0);
+  return { snapshotSet: page.items.map((s) => render(ctx, s)), nextToken: page.nextToken };
+}
+
+/** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DeleteSnapshot.html */
+export function deleteSnapshot(ctx: Ec2Context, input: Input): Output {
+  const snapshotId = str(input, "SnapshotId");
+  if (snapshotId === undefined) throw missingParameter("SnapshotId");
+  getSnapshot(ctx, snapshotId);
+  const image = [...ctx.region.images.values()].find((i) => i.snapshotIds.includes(snapshotId));
+  if (image) {
+    throw new AwsError(
+      "InvalidSnapshot.InUse",
+      `The snapshot ${snapshotId} is currently in use by ${image.imageId}`,
+    );
+  }
+  ctx.region.snapshots.delete(snapshotId);
+  return { return: true };
+}

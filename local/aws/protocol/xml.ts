@@ -1,0 +1,35 @@
+/** Values an operation returns; rendered as XML (query protocols) or JSON (awsJson1_0). */
+export type Output = string | number | boolean | Date | undefined | Output[] | { [key: string]: Output };
+
+function escape(s: string): string {
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
+}
+
+/**
+ * Renders one element. Lists become repeated `itemName` children: `item` for ec2Query,
+ * `member` for awsQuery.
+ */
+export function element(name: string, value: Output, itemName: string): string {
+  if (value === undefined) return "";
+  if (Array.isArray(value)) {
+    const items = value.map((v) => element(itemName, v, itemName)).join("");
+    return `<${name}>${items}</${name}>`;
+  }
+  if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
+  if (typeof value === "object") {
+    const children = Object.entries(value)
+      .map(([k, v]) => element(k, v, itemName))
+      .join("");
+    return `<${name}>${children}</${name}>`;
+  }
+  return `<${name}>${escape(String(value))}</${name}>`;
+}
+
+export function document(name: string, xmlns: string, children: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${name} xmlns="${xmlns}">${children}</${name}>`;
+}

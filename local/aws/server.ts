@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+import { type EmulatorClock, RealClock } from "./clock";
+import { CLOUDWATCH_JSON_NAMESPACE, CLOUDWATCH_XMLNS, CloudWatchService } from "./cloudwatch";
+import { Ec2Service } from "./ec2";
+import { defaultSnapshotDurationSeconds } from "./ec2/model";
+import { AwsError } from "./errors";
+import {
+  ec2ErrorReply,
+  ec2Reply,
+  jsonErrorReply,
+  jsonReply,
+  queryErrorReply,
+  queryReply,
+  type Reply,
+} from "./protocol/wire";
+import { type Route, route } from "./routing";
+import { SNS_XMLNS, SnsService } from "./sns";
+
+export interface EmulatorOptions {
+  port?: number;
+  host?: string;
+  /** Simulated time (a `VirtualClock`); real time when absent. */
+  clock?: EmulatorClock;
+  accountId?: string;
+  snapshotDurationSeconds?: (sizeGiB: number) => number;
+  copyDurationSeconds?: (sizeGiB: number) => number;
+}
+
+export interface PublishedMessage {
+  region: string;
+  topicArn: string;
+  subject?: string;
+  message: string;
+  messageId: string;
+  timestamp: Date;
+}
+
+export interface ReceivedMetric {
+  region: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  timestamp: Date;
+  value: number;
+  unit?: string;
+}
+
+export interface Emulator {
+  endpoint: string;
+  port: number;
+  clock: EmulatorClock;
+  published(): PublishedMessage[];
+  metrics(): ReceivedMetric[];
+  requests(): { region: string; service: string; action: string }[];
+  stop(): Promise<void>;
+}
+
+interface Services {
+  ec2: Ec2Service;
+  cloudwatch: CloudWatchService;
+  sns: SnsService;
+}
+
+function dispatch(services: Services, r: Route, requestId: string): Reply {
+  try {
+    if (r.service === undefined) {
+      throw new AwsError("InvalidAction", `Could not determine the service for action '${r.action}'`);
+    }
+    if (r.action === "") throw new AwsError("MissingAction", "The request must contain the parameter Action");
+    if (r.service === "ec2")
+      return ec2Reply(r.action, services.ec2.handle(r.region, r.action, r.input), requestId);
+    if (r.service === "sns") {
+      return queryReply(r.action, SNS_XMLNS, services.sns.handle(r.region, r.action, r.input), requestId);
+    }
+    const output = services.cloudwatch.handle(r.region, r.action, r.input);
+    return r.protocol === "json"
+      ? jsonReply(output, requestId)
+      : queryReply(r.action, CLOUDWATCH_XMLNS, output, requestId);
+  } catch (err) {
+    const error =
+      err instanceof AwsError
+        ? err
+        : new AwsError("InternalError", `Emulator failure: ${(err as Error).message}`, 500, "Receiver");
+    if (r.service === "ec2" || r.service === undefined) return ec2ErrorReply(error, requestId);
+    if (r.service === "sns") return queryErrorReply(error, SNS_XMLNS, requestId);
+    return r.protocol === "json"
+      ? jsonErrorReply(error, CLOUDWATCH_JSON_NAMESPACE, requestId)
+      : queryErrorReply(error, CLOUDWATCH_XMLNS, requestId);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks);
+  // The SDK gzips large PutMetricData bodies (request compression).
+  return (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8");
+}
+
+function toReceivedMetrics(services: Services): ReceivedMetric[] {
+  return services.cloudwatch.received.flatMap((d) =>
+    d.values.map((value) => ({
+      region: d.region,
+      namespace: d.namespace,
+      metricName: d.metricName,
+      dimensions: Object.fromEntries(d.dimensions.map((x) => [x.Name, x.Value])),
+      timestamp: d.timestamp,
+      value,
+      ...(d.unit !== undefined ? { unit: d.unit } : {}),
+    })),
+  );
+}
+
+/** Starts the emulator on 127.0.0.1 (an ephemeral port unless `port` is given). */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const clock = options.clock ?? new RealClock();
+  const accountId = options.accountId ?? "000000000000";
+  const snapshotDurationSeconds = options.snapshotDurationSeconds ?? defaultSnapshotDurationSeconds;
+  const services: Services = {
+    ec2: new Ec2Service({
+      clock,
+      accountId,
+      snapshotDurationSeconds,
+      copyDurationSeconds: options.copyDurationSeconds ?? snapshotDurationSeconds,
+    }),
+    cloudwatch: new CloudWatchService(clock, accountId),
+    sns: new SnsService(clock, accountId),
+  };
+  const log: { region: string; service: string; action: string }[] = [];
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    readBody(req)
+      .then((body) => {
+        const requestId = randomUUID();
+        let reply: Reply;
+        try {
+          const r = route(req.headers, req.url ?? "/", body);
+          log.push({ region: r.region, service: r.service ?? "unknown", action: r.action });
+          reply = dispatch(services, r, requestId);
+        } catch (err) {
+          reply = ec2ErrorReply(new AwsError("MalformedQueryString", (err as Error).message), requestId);
+        }
+        res.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(reply.body) });
+        res.end(reply.body);
+      })
+      .catch((err: Error) => {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end(err.message);
+      });
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    clock,
+    published: () => services.sns.published.map((m) => ({ ...m })),
+    metrics: () => toReceivedMetrics(services),
+    requests: () => log.map((r) => ({ ...r })),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
