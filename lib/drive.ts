@@ -1,0 +1,38 @@
+import type { TagMap } from "./tags";
+
+/** One volume to back up in one run: the item of the per-volume Map. Kept small on purpose. */
+export interface DriveItem {
+  runId: string;
+  region: string;
+  drRegion: string;
+  instanceId: string;
+  host: string;
+  device: string;
+  volumeId: string;
+  sizeGiB: number;
+  /** Tags the new snapshot gets (volume tags plus snapfleet's bookkeeping). */
+  tags: TagMap;
+  /** Managed snapshots in the primary region that the policy no longer keeps once this run's is completed. */
+  prune: string[];
+  /** The same for the DR region. */
+  drPrune: string[];
+  /** Set when the Retention or DrRetention tag is invalid: the drive is backed up but nothing is pruned. */
+  retentionError?: string | undefined;
+}
+
+/** What one drive's iteration ends with, whatever happened. */
+export interface DriveRecord {
+  instanceId: string;
+  host: string;
+  device: string;
+  volumeId: string;
+  sizeGiB: number;
+  snapshotId: string | null;
+  snapshotState: string | null;
+  elapsedSeconds: number | null;
+  pruned: string[];
+  drSnapshotId: string | null;
+  drPruned: string[];
+  status: "ok" | "failed";
+  reason: string | null;
+}

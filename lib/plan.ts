@@ -1,0 +1,224 @@
+import {
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand,
+  type Instance,
+  type Snapshot,
+  type Volume,
+} from "@aws-sdk/client-ec2";
+import type { Deps } from "./deps";
+import type { DriveItem } from "./drive";
+import { keptByPolicy, parseRetention, RETENTION_GRAMMAR, type RetentionCandidate } from "./retention";
+import {
+  DR_RETENTION_TAG,
+  isInstanceSelected,
+  isVolumeOptedOut,
+  NAME_TAG,
+  RETENTION_TAG,
+  snapshotTags,
+  TAG,
+  type TagMap,
+  tagValue,
+  toTagMap,
+} from "./tags";
+
+export interface PlanProps {
+  runId: string;
+  region: string;
+  drRegion: string;
+  selectionTag: string;
+  defaultRetention: string;
+}
+
+export interface PlannedInstance {
+  instanceId: string;
+  host: string;
+  drives: DriveItem[];
+}
+
+export interface Plan {
+  runId: string;
+  startedAt: string;
+  instances: PlannedInstance[];
+  /** Selected instances and volumes that are not backed up, and why (opted out, no volumes). */
+  skipped: { instanceId: string; volumeId?: string; reason: string }[];
+}
+
+const DESCRIBE_VOLUMES_BATCH = 200;
+
+/**
+ * Finds the instances carrying the selection tag, their attached volumes and the snapshots
+ * snapfleet manages (one paginated DescribeSnapshots per region and run, never one per volume), and
+ * decides per volume what this run prunes once its new snapshot is completed.
+ */
+export async function planRun(props: PlanProps, deps: Deps): Promise<Plan> {
+  const now = deps.clock.now();
+  const instances = (await listInstances(props.region, deps)).filter((instance) =>
+    isInstanceSelected(toTagMap(instance.Tags), props.selectionTag),
+  );
+  const volumeIds = instances.flatMap((i) => attachedVolumes(i).map((a) => a.volumeId));
+  const [volumes, primarySnapshots, drSnapshots] = await Promise.all([
+    describeVolumes(props.region, volumeIds, deps),
+    listManagedSnapshots(props.region, deps),
+    props.drRegion
+      ? listManagedSnapshots(props.drRegion, deps)
+      : Promise.resolve(new Map<string, Snapshot[]>()),
+  ]);
+
+  const plan: Plan = { runId: props.runId, startedAt: now.toISOString(), instances: [], skipped: [] };
+  for (const instance of instances) {
+    const instanceId = instance.InstanceId ?? "";
+    const instanceTags = toTagMap(instance.Tags);
+    const host = tagValue(instanceTags, NAME_TAG) || instanceId;
+    const drives: DriveItem[] = [];
+    for (const { device, volumeId } of attachedVolumes(instance)) {
+      const volume = volumes.get(volumeId);
+      const volumeTags = toTagMap(volume?.Tags);
+      if (isVolumeOptedOut(volumeTags, props.selectionTag)) {
+        plan.skipped.push({ instanceId, volumeId, reason: `volume tag ${props.selectionTag}=false` });
+        continue;
+      }
+      const ctx = { instanceId, volumeId, host, instanceTags, volumeTags, now };
+      const primary = decidePrune(ctx, RETENTION_TAG, props.defaultRetention, primarySnapshots.get(volumeId));
+      const dr = decidePrune(ctx, DR_RETENTION_TAG, primary.policyText, drSnapshots.get(volumeId));
+      const retentionError = primary.error ?? dr.error;
+      drives.push({
+        runId: props.runId,
+        region: props.region,
+        drRegion: props.drRegion,
+        instanceId,
+        host,
+        device,
+        volumeId,
+        sizeGiB: volume?.Size ?? 0,
+        tags: snapshotTags({
+          volumeTags,
+          instanceId,
+          host,
+          device,
+          volumeId,
+          runId: props.runId,
+          retention: primary.policyText,
+        }),
+        prune: retentionError ? [] : primary.prune,
+        drPrune: retentionError ? [] : dr.prune,
+        ...(retentionError ? { retentionError } : {}),
+      });
+    }
+    if (drives.length === 0) plan.skipped.push({ instanceId, reason: "no attached EBS volume to back up" });
+    else plan.instances.push({ instanceId, host, drives });
+  }
+  deps.log.info("planned run", {
+    instances: plan.instances.length,
+    drives: plan.instances.reduce((n, i) => n + i.drives.length, 0),
+    skipped: plan.skipped.length,
+  });
+  return plan;
+}
+
+interface PruneContext {
+  instanceId: string;
+  volumeId: string;
+  host: string;
+  instanceTags: TagMap;
+  volumeTags: TagMap;
+  now: Date;
+}
+
+/**
+ * The volume's tag overrides the instance's, which overrides the fallback. The snapshot this run
+ * takes counts as the newest, so the policy is applied as it will stand once that one completes.
+ */
+function decidePrune(
+  ctx: PruneContext,
+  tagKey: string,
+  fallback: string,
+  existing: Snapshot[] | undefined,
+): { policyText: string; prune: string[]; error?: string } {
+  const onVolume = tagValue(ctx.volumeTags, tagKey);
+  const onInstance = tagValue(ctx.instanceTags, tagKey);
+  const policyText = onVolume ?? onInstance ?? fallback;
+  const parsed = parseRetention(policyText);
+  if (!parsed.ok) {
+    const where =
+      onVolume !== undefined ? `Volume ${ctx.volumeId}` : `Instance ${ctx.instanceId} (${ctx.host})`;
+    return {
+      policyText,
+      prune: [],
+      error:
+        `${where} has ${tagKey}="${policyText}": ${parsed.reason}. Use ${RETENTION_GRAMMAR}. ` +
+        "Nothing of this volume is pruned until the tag is fixed.",
+    };
+  }
+  const completed = (existing ?? []).filter((s) => s.State === "completed" && s.SnapshotId && s.StartTime);
+  const candidates: RetentionCandidate[] = completed.map((s) => ({
+    id: s.SnapshotId as string,
+    startTime: s.StartTime as Date,
+  }));
+  const thisRun = { id: "(this run)", startTime: ctx.now };
+  const kept = keptByPolicy([...candidates, thisRun], parsed.policy);
+  return { policyText, prune: candidates.filter((c) => !kept.has(c.id)).map((c) => c.id) };
+}
+
+function attachedVolumes(instance: Instance): { device: string; volumeId: string }[] {
+  return (instance.BlockDeviceMappings ?? []).flatMap((m) =>
+    m.Ebs?.VolumeId && m.DeviceName ? [{ device: m.DeviceName, volumeId: m.Ebs.VolumeId }] : [],
+  );
+}
+
+async function listInstances(region: string, deps: Deps): Promise<Instance[]> {
+  const result: Instance[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await deps.ec2(region).send(
+      new DescribeInstancesCommand({
+        Filters: [{ Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] }],
+        MaxResults: 1000,
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
+    for (const reservation of page.Reservations ?? []) result.push(...(reservation.Instances ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return result;
+}
+
+async function describeVolumes(
+  region: string,
+  volumeIds: string[],
+  deps: Deps,
+): Promise<Map<string, Volume>> {
+  const result = new Map<string, Volume>();
+  for (let i = 0; i < volumeIds.length; i += DESCRIBE_VOLUMES_BATCH) {
+    const page = await deps
+      .ec2(region)
+      .send(new DescribeVolumesCommand({ VolumeIds: volumeIds.slice(i, i + DESCRIBE_VOLUMES_BATCH) }));
+    for (const volume of page.Volumes ?? []) if (volume.VolumeId) result.set(volume.VolumeId, volume);
+  }
+  return result;
+}
+
+/** Every snapshot tagged snapfleet:managed=true in a region, grouped by the volume it was taken of. */
+export async function listManagedSnapshots(region: string, deps: Deps): Promise<Map<string, Snapshot[]>> {
+  const byVolume = new Map<string, Snapshot[]>();
+  let NextToken: string | undefined;
+  do {
+    const page = await deps.ec2(region).send(
+      new DescribeSnapshotsCommand({
+        OwnerIds: ["self"],
+        Filters: [{ Name: `tag:${TAG.managed}`, Values: ["true"] }],
+        MaxResults: 1000,
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
+    for (const snapshot of page.Snapshots ?? []) {
+      const volumeId = toTagMap(snapshot.Tags)[TAG.volumeId];
+      if (!volumeId) continue;
+      const list = byVolume.get(volumeId) ?? [];
+      list.push(snapshot);
+      byVolume.set(volumeId, list);
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return byVolume;
+}

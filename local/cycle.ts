@@ -1,0 +1,70 @@
+import "./polyfills";
+import type { Config } from "../lib/config";
+import type { DriveRecord } from "../lib/drive";
+import { DEFAULT_NAMESPACE } from "../lib/metric-names";
+import type { RunSummary } from "../lib/summarize";
+import { type Emulator, startEmulator } from "./aws/server";
+import { VirtualClock } from "./clock";
+import { createDemoFleet, type DemoFleet } from "./demo";
+import { localHandlers } from "./handlers";
+import { type ExecutionStats, runStateMachine } from "./runner";
+
+export interface CycleOptions {
+  /** An AWS-compatible endpoint to use instead of starting the embedded AWS. */
+  endpoint?: string | undefined;
+  region?: string;
+  drRegion?: string;
+  /** Simulated start of the demo history; the run happens six days later. */
+  start?: Date;
+}
+
+export interface CycleResult {
+  summary: RunSummary;
+  drives: DriveRecord[];
+  fleet: DemoFleet;
+  stats: ExecutionStats;
+  config: Config;
+  /** Present when the embedded AWS was started; the caller stops it. */
+  emulator: Emulator | undefined;
+  clock: VirtualClock | undefined;
+}
+
+/**
+ * One complete backup cycle of the demo fleet: start the embedded AWS (unless an endpoint is
+ * given), create the fleet through the EC2 API, run statemachine/backup.asl.json with the real
+ * handlers, and return what Summarize produced.
+ */
+export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleResult> {
+  process.env.AWS_ACCESS_KEY_ID ??= "local";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  const region = options.region ?? "us-east-1";
+  const drRegion = options.drRegion ?? "us-west-2";
+  const clock = options.endpoint
+    ? undefined
+    : new VirtualClock(options.start ?? Date.UTC(2026, 10, 20, 3, 0, 0));
+  const emulator = clock ? await startEmulator({ clock }) : undefined;
+  const endpoint = emulator?.endpoint ?? (options.endpoint as string);
+  try {
+    const fleet = await createDemoFleet({ endpoint, region, drRegion, clock });
+    const config: Config = {
+      region,
+      drRegion,
+      selectionTag: "Backup",
+      defaultRetention: "7",
+      metricNamespace: DEFAULT_NAMESPACE,
+      topicArn: fleet.topicArn,
+      endpoint,
+    };
+    const now = clock ?? { now: () => new Date() };
+    const executionName = `demo-${now.now().toISOString().replace(/[:.]/g, "-")}`;
+    const { output, stats } = await runStateMachine(
+      {},
+      { handlers: localHandlers(config, now), executionName, clock },
+    );
+    const summary = output as RunSummary;
+    return { summary, drives: summary.drives, fleet, stats, config, emulator, clock };
+  } catch (error) {
+    await emulator?.stop();
+    throw error;
+  }
+}

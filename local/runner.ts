@@ -1,0 +1,175 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import "./polyfills";
+import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import type { VirtualClock } from "./clock";
+
+/** A Lambda handler as the runner calls it: the event, and a Lambda-like context. */
+export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
+
+export interface LocalLambdaContext {
+  functionName: string;
+  awsRequestId: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  functionVersion: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+}
+
+export interface ExecutionStats {
+  /** StateEntered events: what AWS bills as state transitions, near enough. */
+  stateTransitions: number;
+  taskInvocations: Record<string, number>;
+  events: number;
+  largestPayloadBytes: number;
+}
+
+export interface ExecutionResult {
+  output: unknown;
+  stats: ExecutionStats;
+}
+
+export const BACKUP_DEFINITION = join(__dirname, "..", "statemachine", "backup.asl.json");
+const VIRTUAL_WAIT = "arn:aws:lambda:us-east-1:000000000000:function:snapfleet-local-virtual-wait";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type StateDef = Record<string, Json>;
+
+export function loadDefinition(path = BACKUP_DEFINITION): StateDef {
+  return JSON.parse(readFileSync(path, "utf8")) as StateDef;
+}
+
+/**
+ * Prepares a definition written for `sls deploy` for aws-local-stepfunctions:
+ * - `{"Fn::GetAtt": [fn, "Arn"]}` resources become plain ARNs, remembering which function each Task calls;
+ * - with a virtual clock, each Wait state becomes a Task that sleeps in simulated time and passes its
+ *   input through (`ResultPath: null`), because the library's Wait sleeps in real time.
+ */
+export function prepareDefinition(definition: StateDef, virtualWaits: boolean) {
+  const taskFunctions: Record<string, string> = {};
+  const retryable: string[] = [];
+  const waits: string[] = [];
+  const visit = (states: Record<string, StateDef>) => {
+    for (const [name, state] of Object.entries(states)) {
+      const resource = state.Resource as { "Fn::GetAtt"?: [string, string] } | string | undefined;
+      if (resource && typeof resource === "object" && resource["Fn::GetAtt"]) {
+        const fn = resource["Fn::GetAtt"][0];
+        taskFunctions[name] = fn;
+        state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`;
+      }
+      if (state.Retry) retryable.push(name);
+      if (state.Type === "Wait" && virtualWaits) {
+        const seconds = state.SecondsPath
+          ? { "seconds.$": state.SecondsPath }
+          : { seconds: state.Seconds ?? 0 };
+        const next = state.Next ? { Next: state.Next } : { End: true };
+        states[name] = {
+          Type: "Task",
+          Resource: VIRTUAL_WAIT,
+          Parameters: seconds,
+          ResultPath: null,
+          ...next,
+        };
+        waits.push(name);
+      }
+      const processor = (state.ItemProcessor ?? state.Iterator) as
+        | { States?: Record<string, StateDef> }
+        | undefined;
+      if (processor?.States) visit(processor.States);
+      for (const branch of (state.Branches ?? []) as { States: Record<string, StateDef> }[])
+        visit(branch.States);
+    }
+  };
+  const copy = structuredClone(definition);
+  visit(copy.States as Record<string, StateDef>);
+  return { definition: copy, taskFunctions, retryable, waits };
+}
+
+export interface RunOptions {
+  handlers: Record<string, LocalHandler>;
+  executionName: string;
+  clock?: VirtualClock | undefined;
+  definition?: StateDef;
+}
+
+/** Runs a state machine definition with the real handlers, in process. */
+export async function runStateMachine(input: Json, options: RunOptions): Promise<ExecutionResult> {
+  const prepared = prepareDefinition(options.definition ?? loadDefinition(), options.clock !== undefined);
+  const stats: ExecutionStats = {
+    stateTransitions: 0,
+    taskInvocations: {},
+    events: 0,
+    largestPayloadBytes: 0,
+  };
+  const localHandlers: Record<string, (input: Json) => Promise<Json>> = {};
+  let invocation = 0;
+  for (const [stateName, fn] of Object.entries(prepared.taskFunctions)) {
+    const handler = options.handlers[fn];
+    if (!handler) throw new Error(`No local handler for function "${fn}" used by state ${stateName}`);
+    localHandlers[stateName] = async (event) => {
+      stats.taskInvocations[fn] = (stats.taskInvocations[fn] ?? 0) + 1;
+      invocation += 1;
+      const result = (await handler(
+        event,
+        lambdaContext(fn, `${options.executionName}-${invocation}`),
+      )) as Json;
+      stats.largestPayloadBytes = Math.max(
+        stats.largestPayloadBytes,
+        Buffer.byteLength(JSON.stringify(result ?? null)),
+      );
+      return result;
+    };
+  }
+  const clock = options.clock;
+  if (clock) {
+    for (const name of prepared.waits) {
+      localHandlers[name] = async (event) => {
+        await clock.sleep(((event as { seconds: number }).seconds ?? 0) * 1000);
+        return null;
+      };
+    }
+  }
+  const machine = new StateMachine(prepared.definition as unknown as StateMachineDefinition, {
+    validationOptions: { checkArn: false },
+  });
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: localHandlers,
+      // Retries wait no real time locally; simulated retry delays are left to the fleet-scale work.
+      retryIntervalOverrides: Object.fromEntries(prepared.retryable.map((name) => [name, 0])),
+    },
+    context: {
+      Execution: {
+        Id: `arn:aws:states:us-east-1:000000000000:execution:snapfleet-backup:${options.executionName}`,
+        Name: options.executionName,
+        StartTime: (clock?.now() ?? new Date()).toISOString(),
+      },
+    },
+  });
+  const counting = countEvents(execution.eventLogs, stats);
+  const output = await execution.result;
+  await counting;
+  return { output, stats };
+}
+
+type EventLog = { type: string };
+
+async function countEvents(events: AsyncGenerator<EventLog>, stats: ExecutionStats): Promise<void> {
+  for await (const event of events) {
+    stats.events += 1;
+    if (event.type === "StateEntered") stats.stateTransitions += 1;
+  }
+}
+
+function lambdaContext(fn: string, requestId: string): LocalLambdaContext {
+  return {
+    functionName: `snapfleet-${fn}`,
+    awsRequestId: requestId,
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`,
+    memoryLimitInMB: "256",
+    functionVersion: "$LATEST",
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 60_000,
+  };
+}
