@@ -1,7 +1,7 @@
 /** Values an operation returns; rendered as XML (query protocols) or JSON (awsJson1_0). */
 export type Output = string | number | boolean | Date | undefined | Output[] | { [key: string]: Output };
 
-function escape(s: string): string {
+function escapeXml(s: string): string {
   return s
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
@@ -27,7 +27,7 @@ export function element(name: string, value: Output, itemName: string): string {
       .join("");
     return `<${name}>${children}</${name}>`;
   }
-  return `<${name}>${escape(String(value))}</${name}>`;
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 export function document(name: string, xmlns: string, children: string): string {
