@@ -3,7 +3,9 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { isolatedModules: true }] },
-  setupFiles: ["<rootDir>/local/polyfills.ts"],
+  // @middy/core ships ES modules only; ts-jest turns it into CommonJS like the rest.
+  transform: { "^.+\\.[tj]s$": ["ts-jest", { isolatedModules: true, tsconfig: { allowJs: true } }] },
+  transformIgnorePatterns: ["/node_modules/(?!@middy/)"],
+  setupFiles: ["<rootDir>/local/polyfills.ts", "<rootDir>/test/setup-env.ts"],
   testTimeout: 60000,
 };

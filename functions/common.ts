@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import { type Config, loadConfig } from "../lib/config";
 import { awsDeps, type Deps, systemClock } from "../lib/deps";
@@ -26,8 +27,19 @@ export function defaultContext(): HandlerContext {
 
 export class InvalidInputError extends SnapfleetError {}
 
-/** Keys that identify the item a log line is about; reset on every invocation. */
+/** Keys that identify the item a log line is about. */
 const ITEM_KEYS = ["runId", "instanceId", "volumeId", "device"] as const;
+
+function itemKeys(input: unknown): Record<string, string> {
+  const keys: Record<string, string> = {};
+  const source = (input ?? {}) as Record<string, unknown>;
+  const item = (source.item ?? {}) as Record<string, unknown>;
+  for (const key of ITEM_KEYS) {
+    const value = source[key] ?? item[key];
+    if (typeof value === "string") keys[key] = value;
+  }
+  return keys;
+}
 
 /**
  * The shared wiring of every snapfleet Lambda: Powertools logger with per-invocation keys, zod
@@ -39,19 +51,18 @@ export function defineHandler<S extends z.ZodType, R>(
   run: (input: z.output<S>, context: HandlerContext) => Promise<R>,
 ) {
   const make = (getContext: () => HandlerContext = defaultContext) =>
-    middy(async (event: unknown): Promise<R> => {
+    middy(async (event: unknown, lambdaContext: Context): Promise<R> => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
-        const problems = parsed.error.issues
-          .map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`)
-          .join("; ");
+        const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
         throw new InvalidInputError(`${name} received invalid input: ${problems}`);
       }
-      const keys: Record<string, string> = {};
-      const input = parsed.data as Record<string, unknown>;
-      for (const key of ITEM_KEYS) if (typeof input[key] === "string") keys[key] = input[key] as string;
-      logger.appendKeys(keys);
-      return run(parsed.data, getContext());
+      // A child logger per invocation: the local runner invokes handlers concurrently in one
+      // process, so keys appended to the shared logger would leak between items.
+      const log = logger.createChild({ persistentKeys: itemKeys(event) });
+      log.addContext(lambdaContext);
+      const context = getContext();
+      return run(parsed.data, { config: context.config, deps: { ...context.deps, log } });
     }).use(injectLambdaContext(logger, { resetKeys: true }));
   return { make, handler: make() };
 }
