@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { type EmulatorClock, RealClock } from "./clock";
-import { CLOUDWATCH_JSON_NAMESPACE, CLOUDWATCH_XMLNS, CloudWatchService } from "./cloudwatch";
+import { CLOUDWATCH_XMLNS, CloudWatchService, cloudWatchJsonErrorType } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
 import { defaultSnapshotDurationSeconds } from "./ec2/model";
 import { AwsError } from "./errors";
@@ -87,7 +87,7 @@ function dispatch(services: Services, r: Route, requestId: string): Reply {
     if (r.service === "ec2" || r.service === undefined) return ec2ErrorReply(error, requestId);
     if (r.service === "sns") return queryErrorReply(error, SNS_XMLNS, requestId);
     return r.protocol === "json"
-      ? jsonErrorReply(error, CLOUDWATCH_JSON_NAMESPACE, requestId)
+      ? jsonErrorReply(error, cloudWatchJsonErrorType(error.code), requestId)
       : queryErrorReply(error, CLOUDWATCH_XMLNS, requestId);
   }
 }

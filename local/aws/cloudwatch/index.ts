@@ -10,6 +10,19 @@ export const CLOUDWATCH_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/
 export const CLOUDWATCH_TARGET = "GraniteServiceVersion20100801";
 export const CLOUDWATCH_JSON_NAMESPACE = "com.amazonaws.cloudwatch";
 
+/** Query error codes → the modeled error shapes the JSON protocol names in `__type`. */
+const JSON_ERROR_SHAPES: Record<string, string> = {
+  InvalidParameterValue: "InvalidParameterValueException",
+  MissingParameter: "MissingRequiredParameterException",
+  InvalidParameterCombination: "InvalidParameterCombinationException",
+  InternalServiceError: "InternalServiceFault",
+  LimitExceeded: "LimitExceededFault",
+};
+
+export function cloudWatchJsonErrorType(code: string): string {
+  return `${CLOUDWATCH_JSON_NAMESPACE}#${JSON_ERROR_SHAPES[code] ?? code}`;
+}
+
 const ACTIONS = new Set([
   "PutMetricData",
   "GetMetricStatistics",

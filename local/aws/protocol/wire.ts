@@ -78,7 +78,7 @@ export function jsonReply(output: Output, requestId: string): Reply {
  * A JSON error for a service in awsQuery-compatible mode: the `x-amzn-query-error` header carries
  * the query error code so the SDK reports the same code under both protocols.
  */
-export function jsonErrorReply(error: AwsError, namespace: string, requestId: string): Reply {
+export function jsonErrorReply(error: AwsError, errorType: string, requestId: string): Reply {
   return {
     status: error.status,
     headers: {
@@ -86,6 +86,6 @@ export function jsonErrorReply(error: AwsError, namespace: string, requestId: st
       "x-amzn-requestid": requestId,
       "x-amzn-query-error": `${error.code};${error.sender}`,
     },
-    body: JSON.stringify({ __type: `${namespace}#${error.code}`, message: error.message }),
+    body: JSON.stringify({ __type: errorType, message: error.message }),
   };
 }

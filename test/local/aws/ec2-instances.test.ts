@@ -33,7 +33,9 @@ async function launch(tags: Record<string, string> = {}, zone = "us-east-1a") {
       MinCount: 1,
       MaxCount: 1,
       Placement: { AvailabilityZone: zone },
-      TagSpecifications: [{ ResourceType: "instance", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+      TagSpecifications: [
+        { ResourceType: "instance", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
     }),
   );
   const id = out.Instances?.[0]?.InstanceId;
@@ -54,7 +56,10 @@ describe("EC2 instances (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
     expect(instance?.RootDeviceName).toBe("/dev/xvda");
     expect(instance?.Placement?.AvailabilityZone).toBe("us-east-1a");
     expect(instance?.Tags).toEqual([{ Key: "Name", Value: "web-1" }]);
-    expect(instance?.BlockDeviceMappings?.[0]).toMatchObject({ DeviceName: "/dev/xvda", Ebs: { Status: "attached" } });
+    expect(instance?.BlockDeviceMappings?.[0]).toMatchObject({
+      DeviceName: "/dev/xvda",
+      Ebs: { Status: "attached" },
+    });
     expect(instance?.BlockDeviceMappings?.[0]?.Ebs?.AttachTime).toEqual(h.clock.now());
     expect(Volumes?.[0]).toMatchObject({ Size: 8, VolumeType: "gp3", State: "in-use" });
     expect(Volumes?.[0]?.Attachments?.[0]).toMatchObject({ InstanceId: id, Device: "/dev/xvda" });
@@ -73,7 +78,12 @@ describe("EC2 instances (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
 
     expect(await ids([{ Name: "tag:Backup", Values: ["daily"] }])).toEqual([a]);
     expect(await ids([{ Name: "tag-key", Values: ["Backup"] }])).toEqual([a, b]);
-    expect(await ids([{ Name: "tag:Backup", Values: ["*"] }, { Name: "instance-state-name", Values: ["running"] }])).toEqual([a]);
+    expect(
+      await ids([
+        { Name: "tag:Backup", Values: ["*"] },
+        { Name: "instance-state-name", Values: ["running"] },
+      ]),
+    ).toEqual([a]);
     expect(await ids([{ Name: "instance-id", Values: [b] }])).toEqual([b]);
   });
 
@@ -81,7 +91,9 @@ describe("EC2 instances (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
     for (let n = 0; n < 7; n++) await launch();
 
     const first = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
-    const second = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: first.NextToken }));
+    const second = await ec2.send(
+      new DescribeInstancesCommand({ MaxResults: 5, NextToken: first.NextToken }),
+    );
     const count = (r: typeof first) => (r.Reservations ?? []).flatMap((x) => x.Instances ?? []).length;
 
     expect(count(first)).toBe(5);
@@ -91,7 +103,9 @@ describe("EC2 instances (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
   });
 
   it("answers InvalidInstanceID.NotFound for an unknown instance", async () => {
-    const err = await failure(ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] })));
+    const err = await failure(
+      ec2.send(new DescribeInstancesCommand({ InstanceIds: ["i-0123456789abcdef0"] })),
+    );
 
     expect(err.name).toBe("InvalidInstanceID.NotFound");
     expect(err.status).toBe(400);
@@ -103,7 +117,10 @@ describe("EC2 instances (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
     const out = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
     const { Volumes } = await ec2.send(new DescribeVolumesCommand({}));
 
-    expect(out.TerminatingInstances?.[0]).toMatchObject({ InstanceId: id, CurrentState: { Name: "terminated", Code: 48 } });
+    expect(out.TerminatingInstances?.[0]).toMatchObject({
+      InstanceId: id,
+      CurrentState: { Name: "terminated", Code: 48 },
+    });
     expect(Volumes).toEqual([]);
   });
 });
@@ -123,7 +140,9 @@ describe("EBS volumes (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/AP
     );
     const volumeId = created.VolumeId ?? "";
 
-    await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: "/dev/sdf" }));
+    await ec2.send(
+      new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: "/dev/sdf" }),
+    );
     const byAttachment = await ec2.send(
       new DescribeVolumesCommand({
         Filters: [
@@ -132,13 +151,19 @@ describe("EBS volumes (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/AP
         ],
       }),
     );
-    const byTag = await ec2.send(new DescribeVolumesCommand({ Filters: [{ Name: "tag:Role", Values: ["data"] }] }));
+    const byTag = await ec2.send(
+      new DescribeVolumesCommand({ Filters: [{ Name: "tag:Role", Values: ["data"] }] }),
+    );
     await ec2.send(new DetachVolumeCommand({ VolumeId: volumeId }));
     const afterDetach = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
     await ec2.send(new DeleteVolumeCommand({ VolumeId: volumeId }));
     const gone = await failure(ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] })));
 
-    expect(created).toMatchObject({ Size: 100, Encrypted: true, KmsKeyId: "arn:aws:kms:us-east-1:000000000000:key/abc" });
+    expect(created).toMatchObject({
+      Size: 100,
+      Encrypted: true,
+      KmsKeyId: "arn:aws:kms:us-east-1:000000000000:key/abc",
+    });
     expect(byAttachment.Volumes?.map((v) => v.VolumeId)).toEqual([volumeId]);
     expect(byTag.Volumes?.map((v) => v.VolumeId)).toEqual([volumeId]);
     expect(afterDetach.Volumes?.[0]?.State).toBe("available");
@@ -159,10 +184,22 @@ describe("EBS volumes (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/AP
     const { VolumeId } = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: "us-east-1b", Size: 1 }));
     const id = VolumeId ?? "";
 
-    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: "a", Value: "1" }, { Key: "b", Value: "2" }] }));
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [id],
+        Tags: [
+          { Key: "a", Value: "1" },
+          { Key: "b", Value: "2" },
+        ],
+      }),
+    );
     await ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: "a" }] }));
     const { Volumes } = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }));
-    const missing = await failure(ec2.send(new CreateTagsCommand({ Resources: ["vol-0000000000000000f"], Tags: [{ Key: "a", Value: "1" }] })));
+    const missing = await failure(
+      ec2.send(
+        new CreateTagsCommand({ Resources: ["vol-0000000000000000f"], Tags: [{ Key: "a", Value: "1" }] }),
+      ),
+    );
 
     expect(Volumes?.[0]?.Tags).toEqual([{ Key: "b", Value: "2" }]);
     expect(missing.name).toBe("InvalidVolume.NotFound");
@@ -174,8 +211,36 @@ describe("regions and zones", () => {
     const regions = await ec2.send(new DescribeRegionsCommand({}));
     const zones = await h.ec2("us-west-2").send(new DescribeAvailabilityZonesCommand({}));
 
-    expect(regions.Regions?.map((r) => r.RegionName)).toEqual(expect.arrayContaining(["us-east-1", "us-west-2"]));
-    expect(zones.AvailabilityZones?.map((z) => z.ZoneName)).toEqual(["us-west-2a", "us-west-2b", "us-west-2c"]);
+    expect(regions.Regions?.map((r) => r.RegionName)).toEqual(
+      expect.arrayContaining(["us-east-1", "us-west-2"]),
+    );
+    expect(zones.AvailabilityZones?.map((z) => z.ZoneName)).toEqual([
+      "us-west-2a",
+      "us-west-2b",
+      "us-west-2c",
+    ]);
     expect(zones.AvailabilityZones?.[0]?.State).toBe("available");
+  });
+});
+
+describe("ec2Query wire format (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html)", () => {
+  it("answers an unknown action with InvalidAction in the EC2 error envelope", async () => {
+    const res = await fetch(h.emulator.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "Action=DescribeNothing&Version=2016-11-15",
+    });
+    const body = await res.text();
+
+    expect(res.status).toBe(400);
+    expect(body).toMatch(
+      /<Response><Errors><Error><Code>InvalidAction<\/Code><Message>.*<\/Message><\/Error><\/Errors><RequestID>.+<\/RequestID><\/Response>/,
+    );
+  });
+
+  it("answers MissingParameter when RunInstances has no ImageId", async () => {
+    const err = await failure(ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1 } as never)));
+
+    expect(err.name).toBe("MissingParameter");
   });
 });

@@ -5,6 +5,7 @@ import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
   DescribeSnapshotsCommand,
+  type DescribeSnapshotsCommandInput,
   type EC2Client,
   RegisterImageCommand,
 } from "@aws-sdk/client-ec2";
@@ -26,7 +27,9 @@ async function volume(sizeGiB: number, tags: Record<string, string> = {}, client
     new CreateVolumeCommand({
       AvailabilityZone: zone,
       Size: sizeGiB,
-      TagSpecifications: [{ ResourceType: "volume", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+      TagSpecifications: [
+        { ResourceType: "volume", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
     }),
   );
   return out.VolumeId ?? "";
@@ -37,7 +40,9 @@ async function snapshot(volumeId: string, tags: Record<string, string> = {}, cli
     new CreateSnapshotCommand({
       VolumeId: volumeId,
       Description: "nightly",
-      TagSpecifications: [{ ResourceType: "snapshot", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+      TagSpecifications: [
+        { ResourceType: "snapshot", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+      ],
     }),
   );
   return out;
@@ -61,7 +66,13 @@ describe(`snapshot lifecycle (${API}/API_CreateSnapshot.html)`, () => {
     h.clock.advance(55_000);
     const done = await describe1(id);
 
-    expect(created).toMatchObject({ State: "pending", Progress: "0%", VolumeId: vol, VolumeSize: 10, OwnerId: "000000000000" });
+    expect(created).toMatchObject({
+      State: "pending",
+      Progress: "0%",
+      VolumeId: vol,
+      VolumeSize: 10,
+      OwnerId: "000000000000",
+    });
     expect(created.StartTime).toEqual(new Date(Date.UTC(2026, 0, 1)));
     expect(halfway).toMatchObject({ State: "pending", Progress: "50%" });
     expect(halfway.CompletionTime).toBeUndefined();
@@ -109,14 +120,18 @@ describe(`DescribeSnapshots filters and pagination (${API}/API_DescribeSnapshots
     h.clock.advance(120_000);
     const b = (await snapshot(v2, { Policy: "weekly" })).SnapshotId;
 
-    const ids = async (input: ConstructorParameters<typeof DescribeSnapshotsCommand>[0]) =>
+    const ids = async (input: DescribeSnapshotsCommandInput) =>
       ((await ec2.send(new DescribeSnapshotsCommand(input))).Snapshots ?? []).map((s) => s.SnapshotId);
 
-    expect(await ids({ OwnerIds: ["self"], Filters: [{ Name: "tag:Policy", Values: ["daily"] }] })).toEqual([a]);
+    expect(await ids({ OwnerIds: ["self"], Filters: [{ Name: "tag:Policy", Values: ["daily"] }] })).toEqual([
+      a,
+    ]);
     expect(await ids({ Filters: [{ Name: "tag-key", Values: ["Policy"] }] })).toEqual([a, b]);
     expect(await ids({ Filters: [{ Name: "status", Values: ["pending"] }] })).toEqual([b]);
     expect(await ids({ Filters: [{ Name: "volume-id", Values: [v1] }] })).toEqual([a]);
-    expect(await ids({ OwnerIds: ["000000000000"], Filters: [{ Name: "snapshot-id", Values: [b ?? ""] }] })).toEqual([b]);
+    expect(
+      await ids({ OwnerIds: ["000000000000"], Filters: [{ Name: "snapshot-id", Values: [b ?? ""] }] }),
+    ).toEqual([b]);
     expect(await ids({ OwnerIds: ["amazon"] })).toEqual([]);
     expect(await ids({ Filters: [{ Name: "start-time", Values: ["2026-01-01T00:00:00*"] }] })).toEqual([a]);
   });
@@ -126,8 +141,12 @@ describe(`DescribeSnapshots filters and pagination (${API}/API_DescribeSnapshots
     for (let n = 0; n < 12; n++) await snapshot(vol);
 
     const first = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 5 }));
-    const second = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 5, NextToken: first.NextToken }));
-    const third = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 5, NextToken: second.NextToken }));
+    const second = await ec2.send(
+      new DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 5, NextToken: first.NextToken }),
+    );
+    const third = await ec2.send(
+      new DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 5, NextToken: second.NextToken }),
+    );
 
     expect([first, second, third].map((p) => p.Snapshots?.length)).toEqual([5, 5, 2]);
     expect(third.NextToken).toBeUndefined();
@@ -136,7 +155,9 @@ describe(`DescribeSnapshots filters and pagination (${API}/API_DescribeSnapshots
   it("rejects MaxResults together with SnapshotIds, and MaxResults below 5", async () => {
     const id = (await snapshot(await volume(1))).SnapshotId ?? "";
 
-    const combined = await failure(ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id], MaxResults: 5 })));
+    const combined = await failure(
+      ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id], MaxResults: 5 })),
+    );
     const tooSmall = await failure(ec2.send(new DescribeSnapshotsCommand({ MaxResults: 4 })));
 
     expect(combined.name).toBe("InvalidParameterCombination");
@@ -149,7 +170,9 @@ describe("regions", () => {
     const id = (await snapshot(await volume(1))).SnapshotId ?? "";
 
     const west = await h.ec2("us-west-2").send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] }));
-    const notFound = await failure(h.ec2("us-west-2").send(new DescribeSnapshotsCommand({ SnapshotIds: [id] })));
+    const notFound = await failure(
+      h.ec2("us-west-2").send(new DescribeSnapshotsCommand({ SnapshotIds: [id] })),
+    );
 
     expect(west.Snapshots).toEqual([]);
     expect(notFound.name).toBe("InvalidSnapshot.NotFound");
@@ -174,7 +197,12 @@ describe("regions", () => {
     const east = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] }));
 
     expect(copy.Tags).toEqual([{ Key: "CopiedFrom", Value: source }]);
-    expect(pending).toMatchObject({ State: "pending", VolumeId: "vol-ffffffff", VolumeSize: 20, Description: "DR copy" });
+    expect(pending).toMatchObject({
+      State: "pending",
+      VolumeId: "vol-ffffffff",
+      VolumeSize: 20,
+      Description: "DR copy",
+    });
     expect(done.State).toBe("completed");
     expect(east.Snapshots?.map((s) => s.SnapshotId)).toEqual([source]);
   });
@@ -182,7 +210,11 @@ describe("regions", () => {
   it("refuses to copy a snapshot that is still pending", async () => {
     const source = (await snapshot(await volume(1))).SnapshotId ?? "";
 
-    const err = await failure(h.ec2("us-west-2").send(new CopySnapshotCommand({ SourceRegion: "us-east-1", SourceSnapshotId: source })));
+    const err = await failure(
+      h
+        .ec2("us-west-2")
+        .send(new CopySnapshotCommand({ SourceRegion: "us-east-1", SourceSnapshotId: source })),
+    );
 
     expect(err.name).toBe("IncorrectState");
   });

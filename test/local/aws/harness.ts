@@ -1,8 +1,8 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { VirtualClock } from "../../../local/clock";
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../../local/aws/server";
+import { VirtualClock } from "../../../local/clock";
 
 export const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 
@@ -29,12 +29,18 @@ export async function startHarness(options: EmulatorOptions = {}): Promise<Harne
 }
 
 /** The error an SDK call rejects with, for asserting on `name` (the AWS error code). */
-export async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<{ name: string; message: string; status?: number }> {
   try {
     await promise;
   } catch (err) {
     const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, ...(e.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}) };
+    return {
+      name: e.name,
+      message: e.message,
+      ...(e.$metadata?.httpStatusCode ? { status: e.$metadata.httpStatusCode } : {}),
+    };
   }
   throw new Error("expected the call to fail");
 }
