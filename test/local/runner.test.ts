@@ -1,0 +1,77 @@
+import { VirtualClock } from "../../local/clock";
+import { loadDefinition, prepareDefinition, runStateMachine } from "../../local/runner";
+
+describe("the local runner", () => {
+  it("maps every Task of backup.asl.json to a function defined in serverless.yml by name", () => {
+    const { taskFunctions } = prepareDefinition(loadDefinition(), true);
+    expect(new Set(Object.values(taskFunctions))).toEqual(
+      new Set(["plan", "createSnapshot", "checkSnapshot", "prune", "copySnapshot", "report", "summarize"]),
+    );
+  });
+
+  it("waits in simulated time: a 300 s Wait state advances the virtual clock by 300 s and no more", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+    const definition = {
+      StartAt: "Wait",
+      States: {
+        Wait: { Type: "Wait", SecondsPath: "$.seconds", Next: "Done" },
+        Done: { Type: "Task", Resource: { "Fn::GetAtt": ["echo", "Arn"] }, End: true },
+      },
+    };
+    const started = Date.now();
+    const { output } = await runStateMachine(
+      { seconds: 300 },
+      {
+        definition,
+        clock,
+        executionName: "t",
+        handlers: { echo: async (event) => ({ event, at: clock.now().toISOString() }) },
+      },
+    );
+    expect(output).toEqual({ event: { seconds: 300 }, at: "2026-01-01T00:05:00.000Z" });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("lets a Catch turn a handler's error into a result, with the error's name", async () => {
+    const definition = {
+      StartAt: "Boom",
+      States: {
+        Boom: {
+          Type: "Task",
+          Resource: { "Fn::GetAtt": ["boom", "Arn"] },
+          Catch: [{ ErrorEquals: ["SnapshotFailedError"], ResultPath: "$.error", Next: "Caught" }],
+          End: true,
+        },
+        Caught: { Type: "Pass", End: true },
+      },
+    };
+    class SnapshotFailedError extends Error {
+      override name = "SnapshotFailedError";
+    }
+    const { output } = await runStateMachine(
+      {},
+      {
+        definition,
+        executionName: "t",
+        handlers: {
+          boom: async () => {
+            throw new SnapshotFailedError("ended in error");
+          },
+        },
+      },
+    );
+    expect(output).toEqual({ error: { Error: "SnapshotFailedError", Cause: "ended in error" } });
+  });
+});
+
+describe("VirtualClock", () => {
+  it("wakes sleepers in simulated-time order", async () => {
+    const clock = new VirtualClock(0);
+    const order: string[] = [];
+    await Promise.all([
+      clock.sleep(3000).then(() => order.push(`b@${clock.nowMs()}`)),
+      clock.sleep(1000).then(() => order.push(`a@${clock.nowMs()}`)),
+    ]);
+    expect(order).toEqual(["a@1000", "b@3000"]);
+  });
+});
