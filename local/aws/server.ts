@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
+import type { VirtualClock } from "../clock";
 import { type EmulatorClock, RealClock } from "./clock";
 import { CLOUDWATCH_XMLNS, CloudWatchService, cloudWatchJsonErrorType } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
@@ -19,11 +20,11 @@ import {
 import { type Route, route } from "./routing";
 import { SNS_XMLNS, SnsService } from "./sns";
 
-export interface EmulatorOptions {
+export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   port?: number;
   host?: string;
   /** Simulated time (a `VirtualClock`); real time when absent. */
-  clock?: EmulatorClock;
+  clock?: C;
   accountId?: string;
   snapshotDurationSeconds?: (sizeGiB: number) => number;
   copyDurationSeconds?: (sizeGiB: number) => number;
@@ -48,10 +49,11 @@ export interface ReceivedMetric {
   unit?: string;
 }
 
-export interface Emulator {
+/** `clock` is the clock given in the options (a `VirtualClock` in tests), else a `RealClock`. */
+export interface Emulator<C extends EmulatorClock = VirtualClock> {
   endpoint: string;
   port: number;
-  clock: EmulatorClock;
+  clock: C;
   published(): PublishedMessage[];
   metrics(): ReceivedMetric[];
   requests(): { region: string; service: string; action: string }[];
@@ -115,8 +117,10 @@ function toReceivedMetrics(services: Services): ReceivedMetric[] {
 }
 
 /** Starts the emulator on 127.0.0.1 (an ephemeral port unless `port` is given). */
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const clock = options.clock ?? new RealClock();
+export async function startEmulator<C extends EmulatorClock = RealClock>(
+  options: EmulatorOptions<C> = {},
+): Promise<Emulator<C>> {
+  const clock = options.clock ?? (new RealClock() as EmulatorClock as C);
   const accountId = options.accountId ?? "000000000000";
   const snapshotDurationSeconds = options.snapshotDurationSeconds ?? defaultSnapshotDurationSeconds;
   const services: Services = {

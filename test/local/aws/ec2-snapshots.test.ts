@@ -63,7 +63,7 @@ describe(`snapshot lifecycle (${API}/API_CreateSnapshot.html)`, () => {
 
     h.clock.advance(55_000);
     const halfway = await describe1(id);
-    h.clock.advance(55_000);
+    h.emulator.clock.advance(55_000);
     const done = await describe1(id);
 
     expect(created).toMatchObject({

@@ -15,9 +15,9 @@ export interface Harness {
   sns(region?: string): SNSClient;
 }
 
-export async function startHarness(options: EmulatorOptions = {}): Promise<Harness> {
+export async function startHarness(options: Omit<EmulatorOptions, "clock"> = {}): Promise<Harness> {
   const clock = new VirtualClock(Date.UTC(2026, 0, 1));
-  const emulator = await startEmulator({ clock, ...options });
+  const emulator = await startEmulator({ ...options, clock });
   const config = (region: string) => ({ endpoint: emulator.endpoint, region, credentials, maxAttempts: 1 });
   return {
     emulator,
