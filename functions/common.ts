@@ -54,7 +54,9 @@ export function defineHandler<S extends z.ZodType, R>(
     middy(async (event: unknown, lambdaContext: Context): Promise<R> => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; ");
+        const problems = parsed.error.issues
+          .map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`)
+          .join("; ");
         throw new InvalidInputError(`${name} received invalid input: ${problems}`);
       }
       // A child logger per invocation: the local runner invokes handlers concurrently in one

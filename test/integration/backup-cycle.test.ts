@@ -4,7 +4,6 @@ import { DEFAULT_NAMESPACE } from "../../lib/metric-names";
 import { toTagMap } from "../../lib/tags";
 import { type CycleResult, runDemoCycle } from "../../local/cycle";
 
-
 /**
  * The full backup cycle: statemachine/backup.asl.json run by the local runner with the real
  * handlers against the embedded AWS over HTTP, then the resulting EC2 and CloudWatch state read
@@ -22,7 +21,8 @@ describe("a backup cycle of the demo fleet", () => {
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     });
   const allSnapshots = async (region: string) =>
-    (await client(EC2Client, region).send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] }))).Snapshots ?? [];
+    (await client(EC2Client, region).send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] }))).Snapshots ??
+    [];
 
   beforeAll(async () => {
     cycle = await runDemoCycle();
@@ -50,7 +50,9 @@ describe("a backup cycle of the demo fleet", () => {
   it("contains the failure to the drive whose snapshot ended in error", () => {
     const failed = cycle.drives.filter((d) => d.status === "failed");
     expect(failed.map((d) => d.volumeId)).toEqual([cycle.fleet.failingVolumeId]);
-    expect(failed[0]?.reason).toMatch(/SnapshotFailedError: Snapshot snap-\w+ in us-east-1 ended in state error/);
+    expect(failed[0]?.reason).toMatch(
+      /SnapshotFailedError: Snapshot snap-\w+ in us-east-1 ended in state error/,
+    );
     expect(failed[0]?.snapshotState).toBe("error");
     const others = cycle.drives.filter((d) => d.volumeId !== cycle.fleet.failingVolumeId);
     expect(others.every((d) => d.status === "ok" && d.snapshotState === "completed")).toBe(true);
@@ -90,8 +92,12 @@ describe("a backup cycle of the demo fleet", () => {
 
   it("prunes web-2's managed snapshots beyond Retention=3 in both regions, keeping the newest ones", () => {
     const web2 = cycle.drives.find((d) => d.host === "web-2");
-    const seededPrimary = cycle.fleet.seededManaged.filter((s) => s.region === "us-east-1").map((s) => s.snapshotId);
-    const seededDr = cycle.fleet.seededManaged.filter((s) => s.region === "us-west-2").map((s) => s.snapshotId);
+    const seededPrimary = cycle.fleet.seededManaged
+      .filter((s) => s.region === "us-east-1")
+      .map((s) => s.snapshotId);
+    const seededDr = cycle.fleet.seededManaged
+      .filter((s) => s.region === "us-west-2")
+      .map((s) => s.snapshotId);
     // Seeded oldest first; Retention=3 keeps this run's snapshot and the two newest days before it.
     expect(web2?.pruned.sort()).toEqual(seededPrimary.slice(0, 4).sort());
     expect(web2?.drPruned.sort()).toEqual(seededDr.slice(0, 4).sort());
@@ -107,7 +113,9 @@ describe("a backup cycle of the demo fleet", () => {
 
   it("publishes ElapsedTime, Size and Errors per server and drive, Errors=1 only for the failed drive", async () => {
     const cw = client(CloudWatchClient, "us-east-1");
-    const listed = await cw.send(new ListMetricsCommand({ Namespace: DEFAULT_NAMESPACE, MetricName: "Errors" }));
+    const listed = await cw.send(
+      new ListMetricsCommand({ Namespace: DEFAULT_NAMESPACE, MetricName: "Errors" }),
+    );
     expect(listed.Metrics?.length).toBe(6);
     const range = { StartTime: new Date(Date.UTC(2026, 0, 1)), EndTime: new Date(Date.UTC(2027, 0, 1)) };
     for (const drive of cycle.drives) {
@@ -143,6 +151,8 @@ describe("a backup cycle of the demo fleet", () => {
     const digests = cycle.emulator?.published() ?? [];
     expect(digests).toHaveLength(1);
     expect(digests[0]?.subject).toBe("snapfleet us-east-1: 1 FAILED, 5/6 drives backed up");
-    expect(digests[0]?.message).toContain(`db-1 (${cycle.fleet.instances["db-1"]}) /dev/sdg ${cycle.fleet.failingVolumeId}`);
+    expect(digests[0]?.message).toContain(
+      `db-1 (${cycle.fleet.instances["db-1"]}) /dev/sdg ${cycle.fleet.failingVolumeId}`,
+    );
   });
 });
