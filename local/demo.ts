@@ -5,6 +5,7 @@ import {
   CreateTagsCommand,
   CreateVolumeCommand,
   DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
   EC2Client,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
@@ -148,6 +149,7 @@ export async function createDemoFleet(options: DemoOptions): Promise<DemoFleet> 
     if (!snap.SnapshotId) throw new Error("CreateSnapshot returned no snapshot id");
     seededManaged.push({ region: options.region, snapshotId: snap.SnapshotId });
     options.clock?.advance(DAY_MS / 3);
+    await untilCompleted(ec2, snap.SnapshotId);
     const copy = await drEc2.send(
       new CopySnapshotCommand({
         SourceRegion: options.region,
@@ -177,6 +179,18 @@ export async function createDemoFleet(options: DemoOptions): Promise<DemoFleet> 
     unmanagedSnapshotId: unmanaged.SnapshotId ?? "",
     seededManaged,
   };
+}
+
+/** CopySnapshot needs a completed source; with simulated time it already is, on a real endpoint we poll. */
+async function untilCompleted(ec2: EC2Client, snapshotId: string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const described = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
+    const state = described.Snapshots?.[0]?.State;
+    if (state === "completed") return;
+    if (state === "error") throw new Error(`Demo history snapshot ${snapshotId} ended in state error`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`Demo history snapshot ${snapshotId} did not complete within 10 minutes`);
 }
 
 function toTags(tags: Record<string, string>) {

@@ -9,12 +9,22 @@ async function main(): Promise<void> {
     .option("--port <port>", "port to listen on", "4566")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--account-id <id>", "AWS account id", "000000000000")
+    .option(
+      "--snapshot-seconds <n>",
+      "how long every snapshot and copy stays pending (default: 60 s + 5 s per GiB)",
+    )
     .parse();
-  const opts = program.opts<{ port: string; host: string; accountId: string }>();
+  const opts = program.opts<{ port: string; host: string; accountId: string; snapshotSeconds?: string }>();
+  const fixed = opts.snapshotSeconds === undefined ? undefined : Number(opts.snapshotSeconds);
+  if (fixed !== undefined && !(fixed >= 0))
+    throw new Error(`--snapshot-seconds must be a number >= 0, got ${opts.snapshotSeconds}`);
   const emulator = await startEmulator({
     port: Number(opts.port),
     host: opts.host,
     accountId: opts.accountId,
+    ...(fixed === undefined
+      ? {}
+      : { snapshotDurationSeconds: () => fixed, copyDurationSeconds: () => fixed }),
   });
   process.stdout.write(`AWS emulator listening on ${emulator.endpoint}\n`);
   process.stdout.write(
