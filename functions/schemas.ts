@@ -15,6 +15,7 @@ export const driveItemSchema = z.object({
   tags: tagMapSchema,
   prune: z.array(z.string()),
   drPrune: z.array(z.string()),
+  drRetention: z.string().optional(),
   retentionError: z.string().optional(),
 });
 
@@ -54,4 +55,17 @@ export const driveRecordSchema = z.object({
   drPruned: z.array(z.string()),
   status: z.enum(["ok", "failed"]),
   reason: z.string().nullable(),
+});
+
+export const orphanGroupSchema = z.object({
+  region: z.string(),
+  volumeId: z.string(),
+  instanceId: z.string(),
+  host: z.string(),
+  snapshots: z.number(),
+  newestSnapshotId: z.string(),
+  newestStartTime: z.string(),
+  recordedPolicy: z.string().nullable(),
+  prune: z.array(z.string()),
+  note: z.string(),
 });

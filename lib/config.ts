@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "./errors";
 import { DEFAULT_NAMESPACE } from "./metric-names";
-import { parseRetention } from "./retention";
+import { isValidTimeZone, parseRetention } from "./retention";
 
 /** Environment every snapfleet function reads, parsed once at start. */
 export const configSchema = z.object({
@@ -16,6 +16,11 @@ export const configSchema = z.object({
     }),
   SNAPFLEET_METRIC_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
   SNAPFLEET_TOPIC_ARN: z.string().default(""),
+  SNAPFLEET_RETENTION_TIMEZONE: z
+    .string()
+    .default("UTC")
+    .refine(isValidTimeZone, { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
+  SNAPFLEET_ORPHANS: z.enum(["keep", "apply-recorded"]).default("keep"),
   AWS_ENDPOINT_URL: z.string().optional(),
 });
 
@@ -26,6 +31,10 @@ export interface Config {
   defaultRetention: string;
   metricNamespace: string;
   topicArn: string;
+  /** Time zone of retention periods (days, weeks, months, years). */
+  timeZone: string;
+  /** Snapshots of volumes that are gone or no longer selected: kept, or pruned by their recorded policy. */
+  orphans: "keep" | "apply-recorded";
   endpoint: string | undefined;
 }
 
@@ -45,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultRetention: e.SNAPFLEET_DEFAULT_RETENTION,
     metricNamespace: e.SNAPFLEET_METRIC_NAMESPACE,
     topicArn: e.SNAPFLEET_TOPIC_ARN,
+    timeZone: e.SNAPFLEET_RETENTION_TIMEZONE,
+    orphans: e.SNAPFLEET_ORPHANS,
     endpoint: e.AWS_ENDPOINT_URL,
   };
 }

@@ -12,6 +12,8 @@ export interface DriveItem {
   sizeGiB: number;
   /** Tags the new snapshot gets (volume tags plus snapfleet's bookkeeping). */
   tags: TagMap;
+  /** The DR region's policy, recorded on the DR copy. */
+  drRetention?: string | undefined;
   /** Managed snapshots in the primary region that the policy no longer keeps once this run's is completed. */
   prune: string[];
   /** The same for the DR region. */

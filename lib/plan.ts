@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
-import { keptByPolicy, parseRetention, RETENTION_GRAMMAR, type RetentionCandidate } from "./retention";
+import { parseRetention, pruneCandidates, RETENTION_GRAMMAR, type SnapshotFacts } from "./retention";
 import {
   DR_RETENTION_TAG,
   isInstanceSelected,
@@ -22,12 +22,34 @@ import {
   toTagMap,
 } from "./tags";
 
+export type OrphanPolicy = "keep" | "apply-recorded";
+
 export interface PlanProps {
   runId: string;
   region: string;
   drRegion: string;
   selectionTag: string;
   defaultRetention: string;
+  /** IANA time zone of retention periods; "UTC" by default. */
+  timeZone?: string | undefined;
+  /** What happens to snapshots of volumes that are gone or no longer selected. */
+  orphans?: OrphanPolicy | undefined;
+}
+
+/** Managed snapshots of one volume that no longer exists or is no longer selected, in one region. */
+export interface OrphanGroup {
+  region: string;
+  volumeId: string;
+  instanceId: string;
+  host: string;
+  snapshots: number;
+  newestSnapshotId: string;
+  newestStartTime: string;
+  /** The policy recorded on the newest snapshot (`snapfleet:retention`), if any. */
+  recordedPolicy: string | null;
+  /** Deleted this run (orphan policy apply-recorded): never the newest. */
+  prune: string[];
+  note: string;
 }
 
 export interface PlannedInstance {
@@ -42,6 +64,7 @@ export interface Plan {
   instances: PlannedInstance[];
   /** Selected instances and volumes that are not backed up, and why (opted out, no volumes). */
   skipped: { instanceId: string; volumeId?: string; reason: string }[];
+  orphans: OrphanGroup[];
 }
 
 const DESCRIBE_VOLUMES_BATCH = 200;
@@ -65,7 +88,14 @@ export async function planRun(props: PlanProps, deps: Deps): Promise<Plan> {
       : Promise.resolve(new Map<string, Snapshot[]>()),
   ]);
 
-  const plan: Plan = { runId: props.runId, startedAt: now.toISOString(), instances: [], skipped: [] };
+  const plan: Plan = {
+    runId: props.runId,
+    startedAt: now.toISOString(),
+    instances: [],
+    skipped: [],
+    orphans: [],
+  };
+  const timeZone = props.timeZone ?? "UTC";
   for (const instance of instances) {
     const instanceId = instance.InstanceId ?? "";
     const instanceTags = toTagMap(instance.Tags);
@@ -78,10 +108,10 @@ export async function planRun(props: PlanProps, deps: Deps): Promise<Plan> {
         plan.skipped.push({ instanceId, volumeId, reason: `volume tag ${props.selectionTag}=false` });
         continue;
       }
-      const ctx = { instanceId, volumeId, host, instanceTags, volumeTags, now };
+      const ctx = { instanceId, volumeId, host, instanceTags, volumeTags, now, timeZone };
       const primary = decidePrune(ctx, RETENTION_TAG, props.defaultRetention, primarySnapshots.get(volumeId));
       const dr = decidePrune(ctx, DR_RETENTION_TAG, primary.policyText, drSnapshots.get(volumeId));
-      const retentionError = primary.error ?? dr.error;
+      const retentionError = [primary.error, dr.error].filter(Boolean).join(" ") || undefined;
       drives.push({
         runId: props.runId,
         region: props.region,
@@ -102,16 +132,24 @@ export async function planRun(props: PlanProps, deps: Deps): Promise<Plan> {
         }),
         prune: retentionError ? [] : primary.prune,
         drPrune: retentionError ? [] : dr.prune,
+        drRetention: dr.policyText,
         ...(retentionError ? { retentionError } : {}),
       });
     }
     if (drives.length === 0) plan.skipped.push({ instanceId, reason: "no attached EBS volume to back up" });
     else plan.instances.push({ instanceId, host, drives });
   }
+  const selected = new Set(plan.instances.flatMap((i) => i.drives.map((d) => d.volumeId)));
+  const orphanOptions = { selected, policy: props.orphans ?? "keep", timeZone };
+  plan.orphans = [
+    ...findOrphans(props.region, primarySnapshots, orphanOptions),
+    ...(props.drRegion ? findOrphans(props.drRegion, drSnapshots, orphanOptions) : []),
+  ];
   deps.log.info("planned run", {
     instances: plan.instances.length,
     drives: plan.instances.reduce((n, i) => n + i.drives.length, 0),
     skipped: plan.skipped.length,
+    orphans: plan.orphans.length,
   });
   return plan;
 }
@@ -123,6 +161,7 @@ interface PruneContext {
   instanceTags: TagMap;
   volumeTags: TagMap;
   now: Date;
+  timeZone: string;
 }
 
 /**
@@ -150,14 +189,65 @@ function decidePrune(
         "Nothing of this volume is pruned until the tag is fixed.",
     };
   }
-  const completed = (existing ?? []).filter((s) => s.State === "completed" && s.SnapshotId && s.StartTime);
-  const candidates: RetentionCandidate[] = completed.map((s) => ({
-    id: s.SnapshotId as string,
-    startTime: s.StartTime as Date,
-  }));
-  const thisRun = { id: "(this run)", startTime: ctx.now };
-  const kept = keptByPolicy([...candidates, thisRun], parsed.policy);
-  return { policyText, prune: candidates.filter((c) => !kept.has(c.id)).map((c) => c.id) };
+  const prune = pruneCandidates((existing ?? []).map(facts), parsed.policy, {
+    newest: ctx.now,
+    timeZone: ctx.timeZone,
+  });
+  return { policyText, prune };
+}
+
+function facts(snapshot: Snapshot): SnapshotFacts {
+  return {
+    id: snapshot.SnapshotId ?? "",
+    startTime: snapshot.StartTime ?? new Date(0),
+    state: snapshot.State ?? "unknown",
+    managed: toTagMap(snapshot.Tags)[TAG.managed] === "true",
+  };
+}
+
+/**
+ * Managed snapshots whose volume is gone or no longer selected. Kept and listed by default; with
+ * `apply-recorded`, the policy recorded on the newest of them applies, and the newest is kept.
+ */
+function findOrphans(
+  region: string,
+  byVolume: Map<string, Snapshot[]>,
+  options: { selected: Set<string>; policy: OrphanPolicy; timeZone: string },
+): OrphanGroup[] {
+  const groups: OrphanGroup[] = [];
+  for (const [volumeId, snapshots] of byVolume) {
+    if (options.selected.has(volumeId)) continue;
+    const completed = snapshots.filter((s) => s.State === "completed");
+    const newest = [...completed].sort(
+      (a, b) => (b.StartTime?.getTime() ?? 0) - (a.StartTime?.getTime() ?? 0),
+    )[0];
+    if (!newest?.SnapshotId) continue;
+    const tags = toTagMap(newest.Tags);
+    const recordedPolicy = tags[TAG.retention] ?? null;
+    const group: OrphanGroup = {
+      region,
+      volumeId,
+      instanceId: tags[TAG.instanceId] ?? "",
+      host: tags[TAG.host] ?? "",
+      snapshots: snapshots.length,
+      newestSnapshotId: newest.SnapshotId,
+      newestStartTime: newest.StartTime?.toISOString() ?? "",
+      recordedPolicy,
+      prune: [],
+      note: "kept (orphan policy: keep)",
+    };
+    if (options.policy === "apply-recorded") {
+      const parsed = recordedPolicy === null ? undefined : parseRetention(recordedPolicy);
+      if (parsed?.ok) {
+        group.prune = pruneCandidates(snapshots.map(facts), parsed.policy, { timeZone: options.timeZone });
+        group.note = `recorded policy ${recordedPolicy} applied`;
+      } else {
+        group.note = `kept: recorded policy ${recordedPolicy === null ? "missing" : `"${recordedPolicy}" is invalid`}`;
+      }
+    }
+    groups.push(group);
+  }
+  return groups;
 }
 
 function attachedVolumes(instance: Instance): { device: string; volumeId: string }[] {

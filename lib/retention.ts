@@ -46,23 +46,69 @@ export function parseRetention(text: string): ParseResult {
   return { ok: true, policy: { text: text.trim(), rules } };
 }
 
-/** The period a moment falls in, as a comparable key. Weeks are ISO weeks, starting Monday. */
-export function periodKey(time: Date, unit: RetentionUnit): string {
-  const iso = time.toISOString();
+/** Calendar fields of a moment in a time zone ("UTC" by default). */
+function localParts(time: Date, timeZone: string): { y: number; mo: number; d: number; h: number } {
+  if (timeZone === "UTC") {
+    return {
+      y: time.getUTCFullYear(),
+      mo: time.getUTCMonth() + 1,
+      d: time.getUTCDate(),
+      h: time.getUTCHours(),
+    };
+  }
+  const parts = formatter(timeZone).formatToParts(time);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { y: get("year"), mo: get("month"), d: get("day"), h: get("hour") % 24 };
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** True when `timeZone` is an IANA zone this runtime knows, such as "Europe/Berlin". */
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+/**
+ * The period a moment falls in, as a comparable key, in the given time zone (UTC by default).
+ * Weeks are ISO weeks, starting Monday, keyed by their Monday's date.
+ */
+export function periodKey(time: Date, unit: RetentionUnit, timeZone = "UTC"): string {
+  const { y, mo, d, h } = localParts(time, timeZone);
   switch (unit) {
     case "h":
-      return iso.slice(0, 13);
+      return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}`;
     case "d":
-      return iso.slice(0, 10);
+      return `${pad(y, 4)}-${pad(mo)}-${pad(d)}`;
     case "m":
-      return iso.slice(0, 7);
+      return `${pad(y, 4)}-${pad(mo)}`;
     case "y":
-      return iso.slice(0, 4);
+      return pad(y, 4);
     case "w": {
-      const day = Date.UTC(time.getUTCFullYear(), time.getUTCMonth(), time.getUTCDate());
-      const weekday = (time.getUTCDay() + 6) % 7; // Monday = 0
-      const monday = new Date(day - weekday * 86_400_000);
-      return `W${monday.toISOString().slice(0, 10)}`;
+      const localDay = Date.UTC(y, mo - 1, d);
+      const weekday = (new Date(localDay).getUTCDay() + 6) % 7; // Monday = 0
+      return `W${new Date(localDay - weekday * 86_400_000).toISOString().slice(0, 10)}`;
     }
   }
 }
@@ -76,7 +122,11 @@ export interface RetentionCandidate {
  * Which of `snapshots` (completed, managed snapshots of one volume) the policy keeps. The caller
  * passes the snapshot this run is taking, so the newest period is already filled by it.
  */
-export function keptByPolicy(snapshots: RetentionCandidate[], policy: RetentionPolicy): Set<string> {
+export function keptByPolicy(
+  snapshots: RetentionCandidate[],
+  policy: RetentionPolicy,
+  timeZone = "UTC",
+): Set<string> {
   const ordered = [...snapshots].sort(
     (a, b) => b.startTime.getTime() - a.startTime.getTime() || a.id.localeCompare(b.id),
   );
@@ -88,7 +138,7 @@ export function keptByPolicy(snapshots: RetentionCandidate[], policy: RetentionP
     let lastPeriod: string | undefined;
     for (const snapshot of ordered) {
       if (remaining === 0) break;
-      const period = periodKey(snapshot.startTime, rule.unit);
+      const period = periodKey(snapshot.startTime, rule.unit, timeZone);
       if (period === lastPeriod) continue;
       lastPeriod = period;
       kept.add(snapshot.id);
@@ -96,4 +146,30 @@ export function keptByPolicy(snapshots: RetentionCandidate[], policy: RetentionP
     }
   }
   return kept;
+}
+
+export interface SnapshotFacts {
+  id: string;
+  startTime: Date;
+  state: string;
+  managed: boolean;
+}
+
+/**
+ * The snapshots of one volume that may be deleted once `newest` (this run's snapshot; absent for
+ * an orphan) is completed: managed, completed, and not kept by the policy. The newest completed
+ * snapshot (counting `newest`), pending and error ones, and unmanaged ones are never candidates.
+ */
+export function pruneCandidates(
+  snapshots: SnapshotFacts[],
+  policy: RetentionPolicy,
+  options: { newest?: Date | undefined; timeZone?: string | undefined } = {},
+): string[] {
+  const completed = snapshots.filter((s) => s.state === "completed");
+  const thisRun = options.newest ? [{ id: "\u0000this run", startTime: options.newest }] : [];
+  const kept = keptByPolicy([...completed, ...thisRun], policy, options.timeZone);
+  return completed
+    .filter((s) => s.managed && !kept.has(s.id))
+    .map((s) => s.id)
+    .sort();
 }

@@ -43,7 +43,10 @@ export async function copyToDr(
       SourceSnapshotId: sourceSnapshotId,
       Description: `snapfleet DR copy of ${sourceSnapshotId} from ${item.region} (${item.host} ${item.device})`,
       TagSpecifications: [
-        { ResourceType: "snapshot", Tags: toTagList(copyTags(item.tags, sourceSnapshotId, item.region)) },
+        {
+          ResourceType: "snapshot",
+          Tags: toTagList(copyTags(item.tags, sourceSnapshotId, item.region, item.drRetention)),
+        },
       ],
     }),
   );

@@ -2,6 +2,8 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import type { Deps } from "./deps";
 import type { DriveRecord } from "./drive";
 import { type FleetFigures, fleetMetrics, putMetrics } from "./metrics";
+import type { OrphanGroup } from "./plan";
+import type { PruneResult } from "./prune";
 
 export interface SummarizeProps {
   runId: string;
@@ -11,10 +13,13 @@ export interface SummarizeProps {
   namespace: string;
   results: DriveRecord[][];
   skipped: { instanceId: string; volumeId?: string | undefined; reason: string }[];
+  orphans?: OrphanGroup[] | undefined;
+  orphanResults?: (PruneResult & { error?: string | undefined })[] | undefined;
 }
 
 export interface RunSummary extends FleetFigures {
   runId: string;
+  orphanSnapshotsDeleted: number;
   subject: string;
   message: string;
   drives: DriveRecord[];
@@ -59,7 +64,39 @@ export function summarizeRun(props: Omit<SummarizeProps, "topicArn" | "namespace
   }
   for (const s of props.skipped)
     lines.push(`Skipped ${s.instanceId}${s.volumeId ? ` ${s.volumeId}` : ""}: ${s.reason}`);
-  return { runId: props.runId, subject: subject.slice(0, 99), message: lines.join("\n"), drives, ...figures };
+  const orphanSnapshotsDeleted = orphanLines(props, lines);
+  return {
+    runId: props.runId,
+    subject: subject.slice(0, 99),
+    message: lines.join("\n"),
+    drives,
+    orphanSnapshotsDeleted,
+    ...figures,
+  };
+}
+
+/** Beyond this many orphaned volumes, the digest counts them instead of listing each. */
+export const LIST_ORPHANS_UP_TO = 20;
+
+function orphanLines(props: Omit<SummarizeProps, "topicArn" | "namespace">, lines: string[]): number {
+  const orphans = props.orphans ?? [];
+  const results = props.orphanResults ?? [];
+  const deleted = results.reduce((n, r) => n + r.deleted.length, 0);
+  if (orphans.length === 0) return deleted;
+  const total = orphans.reduce((n, o) => n + o.snapshots, 0);
+  lines.push(
+    "",
+    `Orphaned snapshots (volume gone or no longer selected): ${orphans.length} volume(s), ${total} snapshot(s), ${deleted} deleted this run.`,
+  );
+  orphans.slice(0, LIST_ORPHANS_UP_TO).forEach((o, i) => {
+    const failed = results[i]?.error ? ` PRUNE FAILED: ${results[i]?.error}` : "";
+    const who = o.host ? `${o.host} (${o.instanceId})` : o.instanceId || "unknown instance";
+    lines.push(
+      `- ${o.region} ${o.volumeId} of ${who}: ${o.snapshots} snapshot(s), newest ${o.newestStartTime}; ${o.note}.${failed}`,
+    );
+  });
+  if (orphans.length > LIST_ORPHANS_UP_TO) lines.push(`... and ${orphans.length - LIST_ORPHANS_UP_TO} more.`);
+  return deleted;
 }
 
 /** One SNS digest and the fleet-level metrics, once per run. */

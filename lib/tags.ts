@@ -79,9 +79,15 @@ export function snapshotTags(props: SnapshotTagProps): TagMap {
 }
 
 /** DR copies carry the source snapshot's tags plus where they came from. */
-export function copyTags(sourceTags: TagMap, sourceSnapshotId: string, sourceRegion: string): TagMap {
+export function copyTags(
+  sourceTags: TagMap,
+  sourceSnapshotId: string,
+  sourceRegion: string,
+  drRetention?: string | undefined,
+): TagMap {
   const own: TagMap = {};
   for (const [key, value] of Object.entries(sourceTags)) if (key.startsWith("snapfleet:")) own[key] = value;
+  if (drRetention !== undefined) own[TAG.retention] = drRetention;
   own[TAG.sourceSnapshot] = sourceSnapshotId;
   own[TAG.sourceRegion] = sourceRegion;
   return withOwnTagsFirst(sourceTags, own);

@@ -53,6 +53,8 @@ export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleRes
       defaultRetention: "7",
       metricNamespace: DEFAULT_NAMESPACE,
       topicArn: fleet.topicArn,
+      timeZone: "UTC",
+      orphans: "keep",
       endpoint,
     };
     const now = clock ?? { now: () => new Date() };

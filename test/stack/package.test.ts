@@ -155,6 +155,8 @@ describe("stack parameters", () => {
     ["SelectionTagKey", "Backup"],
     ["DefaultRetention", "7"],
     ["MetricNamespace", DEFAULT_NAMESPACE],
+    ["RetentionTimeZone", "UTC"],
+    ["OrphanSnapshots", "keep"],
     ["ElapsedTimeThresholdSeconds", "3600"],
     ["MissedRunWindowHours", "25"],
     ["AlarmEmail", ""],
@@ -192,6 +194,8 @@ describe("functions", () => {
         SNAPFLEET_DEFAULT_RETENTION: ref("DefaultRetention"),
         SNAPFLEET_METRIC_NAMESPACE: ref("MetricNamespace"),
         SNAPFLEET_TOPIC_ARN: ref("AlarmTopic"),
+        SNAPFLEET_RETENTION_TIMEZONE: ref("RetentionTimeZone"),
+        SNAPFLEET_ORPHANS: ref("OrphanSnapshots"),
         POWERTOOLS_SERVICE_NAME: "snapfleet",
         POWERTOOLS_LOG_LEVEL: "INFO",
       });
