@@ -30,13 +30,39 @@ export interface CycleResult {
 }
 
 /**
+ * One run of statemachine/backup.asl.json with the real handlers, against `config.endpoint`. With
+ * a virtual clock, Wait states take simulated time; the execution is named after the clock's time.
+ */
+export async function runBackupCycle(config: Config, clock?: VirtualClock | undefined) {
+  // The embedded AWS ignores signatures, but the SDK wants some credentials to sign with.
+  process.env.AWS_ACCESS_KEY_ID ??= "local";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  const now = clock ?? { now: () => new Date() };
+  const executionName = `run-${now.now().toISOString().replace(/[:.]/g, "-")}`;
+  return runStateMachine({}, { handlers: localHandlers(config, now), executionName, clock });
+}
+
+/** The configuration the local runs use, as `serverless.yml`'s defaults would give it. */
+export function localConfig(overrides: Partial<Config> & { endpoint: string }): Config {
+  return {
+    region: "us-east-1",
+    drRegion: "us-west-2",
+    selectionTag: "Backup",
+    defaultRetention: "7",
+    metricNamespace: DEFAULT_NAMESPACE,
+    topicArn: "",
+    timeZone: "UTC",
+    orphans: "keep",
+    ...overrides,
+  };
+}
+
+/**
  * One complete backup cycle of the demo fleet: start the embedded AWS (unless an endpoint is
  * given), create the fleet through the EC2 API, run statemachine/backup.asl.json with the real
  * handlers, and return what Summarize produced.
  */
 export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleResult> {
-  process.env.AWS_ACCESS_KEY_ID ??= "local";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
   const region = options.region ?? "us-east-1";
   const drRegion = options.drRegion ?? "us-west-2";
   const clock = options.endpoint
@@ -46,23 +72,8 @@ export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleRes
   const endpoint = emulator?.endpoint ?? (options.endpoint as string);
   try {
     const fleet = await createDemoFleet({ endpoint, region, drRegion, clock });
-    const config: Config = {
-      region,
-      drRegion,
-      selectionTag: "Backup",
-      defaultRetention: "7",
-      metricNamespace: DEFAULT_NAMESPACE,
-      topicArn: fleet.topicArn,
-      timeZone: "UTC",
-      orphans: "keep",
-      endpoint,
-    };
-    const now = clock ?? { now: () => new Date() };
-    const executionName = `demo-${now.now().toISOString().replace(/[:.]/g, "-")}`;
-    const { output, stats } = await runStateMachine(
-      {},
-      { handlers: localHandlers(config, now), executionName, clock },
-    );
+    const config = localConfig({ region, drRegion, topicArn: fleet.topicArn, endpoint });
+    const { output, stats } = await runBackupCycle(config, clock);
     const summary = output as RunSummary;
     return { summary, drives: summary.drives, fleet, stats, config, emulator, clock };
   } catch (error) {

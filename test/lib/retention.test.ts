@@ -1,5 +1,12 @@
 import fc from "fast-check";
-import { keptByPolicy, parseRetention, periodKey, type RetentionPolicy } from "../../lib/retention";
+import {
+  isValidTimeZone,
+  keptByPolicy,
+  parseRetention,
+  periodKey,
+  pruneCandidates,
+  type RetentionPolicy,
+} from "../../lib/retention";
 
 const policy = (text: string): RetentionPolicy => {
   const parsed = parseRetention(text);
@@ -115,5 +122,75 @@ describe("keptByPolicy", () => {
         },
       ),
     );
+  });
+});
+
+describe("pruneCandidates", () => {
+  const snapshotFacts = fc.uniqueArray(
+    fc.record({
+      id: fc.uuid(),
+      startTime: fc.date({ min: day(0), max: day(800), noInvalidDate: true }),
+      state: fc.constantFrom("completed", "completed", "completed", "pending", "error"),
+      managed: fc.boolean(),
+    }),
+    { selector: (s) => s.id, maxLength: 60 },
+  );
+  const policyText = fc
+    .subarray(["h", "d", "w", "m", "y"] as const, { minLength: 1 })
+    .chain((units) => fc.tuple(...units.map((u) => fc.integer({ min: 1, max: 30 }).map((n) => `${n}${u}`))))
+    .map((parts) => parts.join(" "));
+  const thisRun = fc.option(fc.date({ min: day(0), max: day(801), noInvalidDate: true }), { nil: undefined });
+
+  it("never offers an unmanaged, pending or error snapshot, nor the newest completed one", () => {
+    fc.assert(
+      fc.property(snapshotFacts, policyText, thisRun, (snaps, text, newest) => {
+        const candidates = new Set(pruneCandidates(snaps, policy(text), { newest }));
+        const completed = snaps.filter((s) => s.state === "completed");
+        const newestCompleted = [...completed].sort(
+          (a, b) => b.startTime.getTime() - a.startTime.getTime(),
+        )[0];
+        for (const s of snaps) {
+          if (!s.managed || s.state !== "completed") expect(candidates.has(s.id)).toBe(false);
+        }
+        if (newestCompleted && (!newest || newestCompleted.startTime > newest)) {
+          expect(candidates.has(newestCompleted.id)).toBe(false);
+        }
+      }),
+    );
+  });
+
+  it("offers nothing more when the policy is applied again to what is left", () => {
+    fc.assert(
+      fc.property(snapshotFacts, policyText, (snaps, text) => {
+        const first = new Set(pruneCandidates(snaps, policy(text)));
+        const left = snaps.filter((s) => !first.has(s.id));
+        expect(pruneCandidates(left, policy(text))).toEqual([]);
+      }),
+    );
+  });
+
+  it("counts periods in the configured time zone", () => {
+    // 23:30 UTC on Jan 1 and 00:30 UTC on Jan 2 are the same day in New York, two days in UTC.
+    const snaps = [
+      { id: "a", startTime: new Date("2026-01-01T23:30:00Z"), state: "completed", managed: true },
+      { id: "b", startTime: new Date("2026-01-02T00:30:00Z"), state: "completed", managed: true },
+    ];
+    expect(pruneCandidates(snaps, policy("2d"))).toEqual([]);
+    expect(pruneCandidates(snaps, policy("2d"), { timeZone: "America/New_York" })).toEqual(["a"]);
+  });
+});
+
+describe("periodKey in a time zone", () => {
+  it("starts ISO weeks on the local Monday", () => {
+    // Monday 00:30 in Berlin is still Sunday in UTC.
+    const t = new Date("2026-03-01T23:30:00Z");
+    expect(periodKey(t, "w")).toBe("W2026-02-23");
+    expect(periodKey(t, "w", "Europe/Berlin")).toBe("W2026-03-02");
+    expect(periodKey(t, "h", "Europe/Berlin")).toBe("2026-03-02T00");
+  });
+
+  it("rejects an unknown time zone", () => {
+    expect(isValidTimeZone("Mars/Olympus_Mons")).toBe(false);
+    expect(isValidTimeZone("Europe/Berlin")).toBe(true);
   });
 });

@@ -1,0 +1,142 @@
+import {
+  AttachVolumeCommand,
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  RunInstancesCommand,
+  type Snapshot,
+} from "@aws-sdk/client-ec2";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { Config } from "../../lib/config";
+import { type Emulator, startEmulator } from "../../local/aws/server";
+import { VirtualClock } from "../../local/clock";
+import { localConfig } from "../../local/cycle";
+
+const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+const toTags = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+/** The embedded AWS on a virtual clock, and SDK clients for it: what the integration tests build on. */
+export interface TestAws {
+  emulator: Emulator<VirtualClock>;
+  clock: VirtualClock;
+  ec2(region?: string): EC2Client;
+  config(overrides?: Partial<Config>): Config;
+  topicArn: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestAws(start = Date.UTC(2026, 0, 1, 3)): Promise<TestAws> {
+  const clock = new VirtualClock(start);
+  const emulator = await startEmulator({ clock });
+  const clients = new Map<string, EC2Client>();
+  const ec2 = (region = "us-east-1") => {
+    let client = clients.get(region);
+    if (!client) {
+      client = new EC2Client({ region, endpoint: emulator.endpoint, credentials });
+      clients.set(region, client);
+    }
+    return client;
+  };
+  const sns = new SNSClient({ region: "us-east-1", endpoint: emulator.endpoint, credentials });
+  const topic = await sns.send(new CreateTopicCommand({ Name: "snapfleet-test" }));
+  const topicArn = topic.TopicArn ?? "";
+  return {
+    emulator,
+    clock,
+    ec2,
+    topicArn,
+    config: (overrides = {}) => localConfig({ topicArn, ...overrides, endpoint: emulator.endpoint }),
+    stop: () => emulator.stop(),
+  };
+}
+
+export interface LaunchedInstance {
+  instanceId: string;
+  rootVolumeId: string;
+  volumes: Record<string, string>;
+}
+
+/** An instance with its root volume at /dev/xvda and, optionally, more volumes. */
+export async function launchInstance(
+  aws: TestAws,
+  props: {
+    tags: Record<string, string>;
+    rootTags?: Record<string, string>;
+    volumes?: { device: string; size: number; tags?: Record<string, string> }[];
+  },
+): Promise<LaunchedInstance> {
+  const ec2 = aws.ec2();
+  const run = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: "ami-12345678",
+      InstanceType: "t3.micro",
+      MinCount: 1,
+      MaxCount: 1,
+      Placement: { AvailabilityZone: "us-east-1a" },
+      TagSpecifications: [{ ResourceType: "instance", Tags: toTags(props.tags) }],
+    }),
+  );
+  const instanceId = run.Instances?.[0]?.InstanceId ?? "";
+  const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const rootVolumeId =
+    described.Reservations?.[0]?.Instances?.[0]?.BlockDeviceMappings?.[0]?.Ebs?.VolumeId ?? "";
+  if (props.rootTags)
+    await ec2.send(new CreateTagsCommand({ Resources: [rootVolumeId], Tags: toTags(props.rootTags) }));
+  const volumes: Record<string, string> = { "/dev/xvda": rootVolumeId };
+  for (const v of props.volumes ?? []) {
+    const created = await ec2.send(
+      new CreateVolumeCommand({
+        AvailabilityZone: "us-east-1a",
+        Size: v.size,
+        TagSpecifications: v.tags ? [{ ResourceType: "volume", Tags: toTags(v.tags) }] : undefined,
+      }),
+    );
+    const volumeId = created.VolumeId ?? "";
+    await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: instanceId, Device: v.device }));
+    volumes[v.device] = volumeId;
+  }
+  return { instanceId, rootVolumeId, volumes };
+}
+
+/** A snapshot as an earlier snapfleet run would have left it (or, with `managed: false`, a manual one). */
+export async function seedSnapshot(
+  aws: TestAws,
+  props: { volumeId: string; instanceId: string; device?: string; retention?: string; managed?: boolean },
+): Promise<string> {
+  const tags: Record<string, string> =
+    props.managed === false
+      ? { Name: "manual" }
+      : {
+          "snapfleet:managed": "true",
+          "snapfleet:instance-id": props.instanceId,
+          "snapfleet:device": props.device ?? "/dev/xvda",
+          "snapfleet:volume-id": props.volumeId,
+          "snapfleet:run": "seeded",
+          "snapfleet:retention": props.retention ?? "7",
+        };
+  const created = await aws.ec2().send(
+    new CreateSnapshotCommand({
+      VolumeId: props.volumeId,
+      TagSpecifications: [{ ResourceType: "snapshot", Tags: toTags(tags) }],
+    }),
+  );
+  return created.SnapshotId ?? "";
+}
+
+export async function listSnapshots(aws: TestAws, region = "us-east-1"): Promise<Snapshot[]> {
+  const result: Snapshot[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await aws
+      .ec2(region)
+      .send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 1000, NextToken }));
+    result.push(...(page.Snapshots ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return result;
+}
+
+export const DAY_MS = 86_400_000;

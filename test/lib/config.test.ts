@@ -1,0 +1,28 @@
+import { loadConfig } from "../../lib/config";
+
+describe("loadConfig", () => {
+  const base = { AWS_REGION: "us-east-1" };
+
+  it("applies the stack's defaults", () => {
+    expect(loadConfig(base)).toMatchObject({
+      region: "us-east-1",
+      selectionTag: "Backup",
+      defaultRetention: "7",
+      metricNamespace: "Organization/Backup",
+      timeZone: "UTC",
+      orphans: "keep",
+    });
+  });
+
+  it.each([
+    [{ SNAPFLEET_DEFAULT_RETENTION: "7x" }, "SNAPFLEET_DEFAULT_RETENTION: must follow the retention grammar"],
+    [
+      { SNAPFLEET_RETENTION_TIMEZONE: "Mars/Base" },
+      "SNAPFLEET_RETENTION_TIMEZONE: must be an IANA time zone",
+    ],
+    [{ SNAPFLEET_ORPHANS: "delete" }, "SNAPFLEET_ORPHANS"],
+    [{ AWS_REGION: "" }, "AWS_REGION"],
+  ])("fails at start naming the variable for %p", (env, message) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+});
