@@ -18,6 +18,7 @@ import {
   type Reply,
 } from "./protocol/wire";
 import { type Route, route } from "./routing";
+import { isS3Request, S3Service } from "./s3";
 import { SNS_XMLNS, SnsService } from "./sns";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
@@ -134,12 +135,20 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     sns: new SnsService(clock, accountId),
   };
   const log: { region: string; service: string; action: string }[] = [];
+  const s3 = new S3Service(clock);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readBody(req)
       .then((body) => {
         const requestId = randomUUID();
         let reply: Reply;
+        if (isS3Request(req.headers)) {
+          const s3Reply = s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId);
+          log.push({ region: "global", service: "s3", action: s3Reply.action });
+          res.writeHead(s3Reply.status, { ...s3Reply.headers, "content-length": Buffer.byteLength(s3Reply.body) });
+          res.end(s3Reply.body);
+          return;
+        }
         try {
           const r = route(req.headers, req.url ?? "/", body);
           log.push({ region: r.region, service: r.service ?? "unknown", action: r.action });
