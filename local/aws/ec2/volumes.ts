@@ -185,6 +185,15 @@ export function detachVolume(ctx: Ec2Context, input: Input): Output {
   if (wanted !== undefined && wanted !== a.instanceId) {
     throw new AwsError("InvalidAttachment.NotFound", `Volume '${volumeId}' is not attached to '${wanted}'`);
   }
+  // "If an EBS volume is the root device of an instance, it can't be detached while the instance
+  // is running. To detach the root volume, stop the instance first." (API_DetachVolume.html)
+  const instance = ctx.region.instances.get(a.instanceId);
+  if (instance && a.device === instance.rootDeviceName && instance.state !== "stopped") {
+    throw new AwsError(
+      "IncorrectState",
+      `Unable to detach root volume '${volumeId}' from instance '${a.instanceId}'`,
+    );
+  }
   volume.attachment = undefined;
   return {
     volumeId,
