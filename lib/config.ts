@@ -21,6 +21,9 @@ export const configSchema = z.object({
     .default("UTC")
     .refine(isValidTimeZone, { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
   SNAPFLEET_ORPHANS: z.enum(["keep", "apply-recorded"]).default("keep"),
+  SNAPFLEET_BUCKET: z.string().default(""),
+  SNAPFLEET_COPY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
+  SNAPFLEET_API_HEADROOM: z.coerce.number().min(0).max(0.9).default(0.1),
   AWS_ENDPOINT_URL: z.string().optional(),
 });
 
@@ -35,6 +38,12 @@ export interface Config {
   timeZone: string;
   /** Snapshots of volumes that are gone or no longer selected: kept, or pruned by their recorded policy. */
   orphans: "keep" | "apply-recorded";
+  /** S3 bucket for run manifests (plan, progress, results). */
+  bucket: string;
+  /** Concurrent DR copies (AWS allows 20 per destination region). */
+  copyConcurrency: number;
+  /** Share of each EC2 API bucket left to other tools in the account. */
+  apiHeadroom: number;
   endpoint: string | undefined;
 }
 
@@ -56,6 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     topicArn: e.SNAPFLEET_TOPIC_ARN,
     timeZone: e.SNAPFLEET_RETENTION_TIMEZONE,
     orphans: e.SNAPFLEET_ORPHANS,
+    bucket: e.SNAPFLEET_BUCKET,
+    copyConcurrency: e.SNAPFLEET_COPY_CONCURRENCY,
+    apiHeadroom: e.SNAPFLEET_API_HEADROOM,
     endpoint: e.AWS_ENDPOINT_URL,
   };
 }

@@ -1,10 +1,13 @@
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Config } from "./config";
 
+/** Time as domain code sees it: the wall clock on Lambda, simulated time in local runs. */
 export interface Clock {
   now(): Date;
+  sleep(ms: number): Promise<void>;
 }
 
 /** The part of Powertools Logger that domain code uses, so tests can pass a plain object. */
@@ -20,32 +23,40 @@ export interface Deps {
   ec2(region: string): EC2Client;
   cloudwatch: CloudWatchClient;
   sns: SNSClient;
+  s3: S3Client;
   clock: Clock;
   log: Log;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * AWS clients, one per region and container. The endpoint comes from the environment
- * (AWS_ENDPOINT_URL), so the same code talks to AWS, the embedded emulator or any compatible endpoint.
+ * (AWS_ENDPOINT_URL), so the same code talks to AWS, the embedded emulator or any compatible
+ * endpoint. The SDK makes one attempt per call: snapfleet retries transient errors itself
+ * (lib/retry.ts), sleeping on `clock`, so that retry delays are simulated time in local runs.
  */
 export function awsDeps(config: Pick<Config, "region" | "endpoint">, clock: Clock, log: Log): Deps {
-  const endpoint = config.endpoint ? { endpoint: config.endpoint } : {};
+  const common = { maxAttempts: 1, ...(config.endpoint ? { endpoint: config.endpoint } : {}) };
   const ec2Clients = new Map<string, EC2Client>();
   return {
     ec2(region) {
       let client = ec2Clients.get(region);
       if (!client) {
-        client = new EC2Client({ region, ...endpoint });
+        client = new EC2Client({ region, ...common });
         ec2Clients.set(region, client);
       }
       return client;
     },
-    cloudwatch: new CloudWatchClient({ region: config.region, ...endpoint }),
-    sns: new SNSClient({ region: config.region, ...endpoint }),
+    cloudwatch: new CloudWatchClient({ region: config.region, ...common }),
+    sns: new SNSClient({ region: config.region, ...common }),
+    // Path-style addressing only for a custom endpoint (emulators); AWS itself uses virtual hosts.
+    s3: new S3Client({ region: config.region, ...common, forcePathStyle: Boolean(config.endpoint) }),
     clock,
     log,
   };

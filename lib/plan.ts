@@ -9,6 +9,8 @@ import {
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { parseRetention, pruneCandidates, RETENTION_GRAMMAR, type SnapshotFacts } from "./retention";
+import { withRetry } from "./retry";
+import { Budgets } from "./run/budget";
 import {
   DR_RETENTION_TAG,
   isInstanceSelected,
@@ -74,17 +76,18 @@ const DESCRIBE_VOLUMES_BATCH = 200;
  * snapfleet manages (one paginated DescribeSnapshots per region and run, never one per volume), and
  * decides per volume what this run prunes once its new snapshot is completed.
  */
-export async function planRun(props: PlanProps, deps: Deps): Promise<Plan> {
+export async function planRun(props: PlanProps, deps: Deps, budgets = new Budgets({}, 0.1)): Promise<Plan> {
   const now = deps.clock.now();
-  const instances = (await listInstances(props.region, deps)).filter((instance) =>
+  const describe = <T>(region: string, call: () => Promise<T>) => paced(budgets, region, deps, call);
+  const instances = (await listInstances(props.region, deps, describe)).filter((instance) =>
     isInstanceSelected(toTagMap(instance.Tags), props.selectionTag),
   );
   const volumeIds = instances.flatMap((i) => attachedVolumes(i).map((a) => a.volumeId));
   const [volumes, primarySnapshots, drSnapshots] = await Promise.all([
-    describeVolumes(props.region, volumeIds, deps),
-    listManagedSnapshots(props.region, deps),
+    describeVolumes(props.region, volumeIds, deps, describe),
+    listManagedSnapshots(props.region, deps, describe),
     props.drRegion
-      ? listManagedSnapshots(props.drRegion, deps)
+      ? listManagedSnapshots(props.drRegion, deps, describe)
       : Promise.resolve(new Map<string, Snapshot[]>()),
   ]);
 
@@ -256,16 +259,31 @@ function attachedVolumes(instance: Instance): { device: string; volumeId: string
   );
 }
 
-async function listInstances(region: string, deps: Deps): Promise<Instance[]> {
+type Describe = <T>(region: string, call: () => Promise<T>) => Promise<T>;
+
+/**
+ * Every Describe call of the plan waits for a token of the region's Describe budget (the bucket
+ * is shared with every other tool in the account) and is retried when throttled anyway.
+ */
+async function paced<T>(budgets: Budgets, region: string, deps: Deps, call: () => Promise<T>): Promise<T> {
+  while (!budgets.take("describe", region, deps.clock.now().getTime())) {
+    await deps.clock.sleep(Math.max(1, budgets.msUntil("describe", region, deps.clock.now().getTime())));
+  }
+  return withRetry(call, deps, `Describe in ${region}`);
+}
+
+async function listInstances(region: string, deps: Deps, describe: Describe): Promise<Instance[]> {
   const result: Instance[] = [];
   let NextToken: string | undefined;
   do {
-    const page = await deps.ec2(region).send(
-      new DescribeInstancesCommand({
-        Filters: [{ Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] }],
-        MaxResults: 1000,
-        ...(NextToken ? { NextToken } : {}),
-      }),
+    const page = await describe(region, () =>
+      deps.ec2(region).send(
+        new DescribeInstancesCommand({
+          Filters: [{ Name: "instance-state-name", Values: ["pending", "running", "stopping", "stopped"] }],
+          MaxResults: 1000,
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      ),
     );
     for (const reservation of page.Reservations ?? []) result.push(...(reservation.Instances ?? []));
     NextToken = page.NextToken;
@@ -277,29 +295,37 @@ async function describeVolumes(
   region: string,
   volumeIds: string[],
   deps: Deps,
+  describe: Describe,
 ): Promise<Map<string, Volume>> {
   const result = new Map<string, Volume>();
   for (let i = 0; i < volumeIds.length; i += DESCRIBE_VOLUMES_BATCH) {
-    const page = await deps
-      .ec2(region)
-      .send(new DescribeVolumesCommand({ VolumeIds: volumeIds.slice(i, i + DESCRIBE_VOLUMES_BATCH) }));
+    const ids = volumeIds.slice(i, i + DESCRIBE_VOLUMES_BATCH);
+    const page = await describe(region, () =>
+      deps.ec2(region).send(new DescribeVolumesCommand({ VolumeIds: ids })),
+    );
     for (const volume of page.Volumes ?? []) if (volume.VolumeId) result.set(volume.VolumeId, volume);
   }
   return result;
 }
 
 /** Every snapshot tagged snapfleet:managed=true in a region, grouped by the volume it was taken of. */
-export async function listManagedSnapshots(region: string, deps: Deps): Promise<Map<string, Snapshot[]>> {
+export async function listManagedSnapshots(
+  region: string,
+  deps: Deps,
+  describe: Describe,
+): Promise<Map<string, Snapshot[]>> {
   const byVolume = new Map<string, Snapshot[]>();
   let NextToken: string | undefined;
   do {
-    const page = await deps.ec2(region).send(
-      new DescribeSnapshotsCommand({
-        OwnerIds: ["self"],
-        Filters: [{ Name: `tag:${TAG.managed}`, Values: ["true"] }],
-        MaxResults: 1000,
-        ...(NextToken ? { NextToken } : {}),
-      }),
+    const page = await describe(region, () =>
+      deps.ec2(region).send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ["self"],
+          Filters: [{ Name: `tag:${TAG.managed}`, Values: ["true"] }],
+          MaxResults: 1000,
+          ...(NextToken ? { NextToken } : {}),
+        }),
+      ),
     );
     for (const snapshot of page.Snapshots ?? []) {
       const volumeId = toTagMap(snapshot.Tags)[TAG.volumeId];

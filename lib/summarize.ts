@@ -3,18 +3,22 @@ import type { Deps } from "./deps";
 import type { DriveRecord } from "./drive";
 import { type FleetFigures, fleetMetrics, putMetrics } from "./metrics";
 import type { OrphanGroup } from "./plan";
-import type { PruneResult } from "./prune";
+import { withRetry } from "./retry";
+import { recordOf } from "./run/records";
+import { type DriveProgress, initialState, type RunPlan, type RunState } from "./run/state";
+import { getJson, planKey, putJson, stateKey } from "./run/store";
 
-export interface SummarizeProps {
+/** What the digest is made of: every drive's record, what was skipped, the orphans. */
+export interface RunFacts {
   runId: string;
   startedAt: string;
   region: string;
-  topicArn: string;
-  namespace: string;
-  results: DriveRecord[][];
+  drives: DriveRecord[];
   skipped: { instanceId: string; volumeId?: string | undefined; reason: string }[];
   orphans?: OrphanGroup[] | undefined;
-  orphanResults?: (PruneResult & { error?: string | undefined })[] | undefined;
+  orphanDeleted?: string[] | undefined;
+  /** Set when the coordinator itself failed: drives it had not finished are reported failed. */
+  abortedBecause?: string | undefined;
 }
 
 export interface RunSummary extends FleetFigures {
@@ -28,8 +32,8 @@ export interface RunSummary extends FleetFigures {
 /** Beyond this many drives, successes are counted in the digest rather than listed. */
 export const LIST_SUCCESSES_UP_TO = 36;
 
-export function summarizeRun(props: Omit<SummarizeProps, "topicArn" | "namespace">, now: Date): RunSummary {
-  const drives = props.results.flat();
+export function summarizeRun(props: RunFacts, now: Date): RunSummary {
+  const drives = props.drives;
   const failed = drives.filter((d) => d.status === "failed");
   const ok = drives.filter((d) => d.status === "ok");
   const figures: FleetFigures = {
@@ -42,6 +46,7 @@ export function summarizeRun(props: Omit<SummarizeProps, "topicArn" | "namespace
   const subject = `snapfleet ${props.region}: ${verdict}, ${ok.length}/${drives.length} drives backed up`;
   const lines = [
     `Run ${props.runId} in ${props.region}, started ${props.startedAt}.`,
+    ...(props.abortedBecause ? [`The run was cut short: ${props.abortedBecause}`] : []),
     `Drives backed up: ${ok.length}. Failed: ${failed.length}. Skipped: ${props.skipped.length}.`,
     `Slowest snapshot: ${figures.maxElapsedSeconds} s. Run duration: ${figures.runDurationSeconds} s.`,
     "",
@@ -78,38 +83,98 @@ export function summarizeRun(props: Omit<SummarizeProps, "topicArn" | "namespace
 /** Beyond this many orphaned volumes, the digest counts them instead of listing each. */
 export const LIST_ORPHANS_UP_TO = 20;
 
-function orphanLines(props: Omit<SummarizeProps, "topicArn" | "namespace">, lines: string[]): number {
+function orphanLines(props: RunFacts, lines: string[]): number {
   const orphans = props.orphans ?? [];
-  const results = props.orphanResults ?? [];
-  const deleted = results.reduce((n, r) => n + r.deleted.length, 0);
+  const deleted = props.orphanDeleted?.length ?? 0;
   if (orphans.length === 0) return deleted;
   const total = orphans.reduce((n, o) => n + o.snapshots, 0);
   lines.push(
     "",
     `Orphaned snapshots (volume gone or no longer selected): ${orphans.length} volume(s), ${total} snapshot(s), ${deleted} deleted this run.`,
   );
-  orphans.slice(0, LIST_ORPHANS_UP_TO).forEach((o, i) => {
-    const failed = results[i]?.error ? ` PRUNE FAILED: ${results[i]?.error}` : "";
+  orphans.slice(0, LIST_ORPHANS_UP_TO).forEach((o) => {
     const who = o.host ? `${o.host} (${o.instanceId})` : o.instanceId || "unknown instance";
     lines.push(
-      `- ${o.region} ${o.volumeId} of ${who}: ${o.snapshots} snapshot(s), newest ${o.newestStartTime}; ${o.note}.${failed}`,
+      `- ${o.region} ${o.volumeId} of ${who}: ${o.snapshots} snapshot(s), newest ${o.newestStartTime}; ${o.note}.`,
     );
   });
   if (orphans.length > LIST_ORPHANS_UP_TO) lines.push(`... and ${orphans.length - LIST_ORPHANS_UP_TO} more.`);
   return deleted;
 }
 
-/** One SNS digest and the fleet-level metrics, once per run. */
-export async function publishSummary(props: SummarizeProps, deps: Deps): Promise<RunSummary> {
-  const summary = summarizeRun(props, deps.clock.now());
-  await putMetrics(props.namespace, fleetMetrics(summary, deps.clock.now()), deps);
+export interface SummarizeProps {
+  runId: string;
+  bucket: string;
+  region: string;
+  topicArn: string;
+  namespace: string;
+  abortedBecause?: string | undefined;
+}
+
+/** What Summarize returns to the state machine: small, whatever the fleet's size. */
+export interface RunOutcome extends FleetFigures {
+  runId: string;
+  subject: string;
+  orphanSnapshotsDeleted: number;
+  resultsKey: string;
+  /** The first failed drives; all of them are in the results object. */
+  failed: DriveRecord[];
+}
+
+export const resultsKey = (runId: string) => `runs/${runId}/results.json`;
+
+/**
+ * Reads the run's plan and progress from S3, writes every drive's record to
+ * `runs/<runId>/results.json`, publishes the fleet metrics and one SNS digest.
+ */
+export async function publishSummary(props: SummarizeProps, deps: Deps): Promise<RunOutcome> {
+  const plan = await getJson<RunPlan>(props.bucket, planKey(props.runId), deps);
+  if (!plan)
+    throw new Error(`No plan for run ${props.runId} at s3://${props.bucket}/${planKey(props.runId)}`);
+  const state = (await getJson<RunState>(props.bucket, stateKey(props.runId), deps)) ?? initialState(plan);
+  const drives = plan.drives.map((item, i) =>
+    recordOf(item, state.drives[i] as DriveProgress, props.abortedBecause),
+  );
+  const summary = summarizeRun(
+    {
+      runId: props.runId,
+      startedAt: plan.startedAt,
+      region: props.region,
+      drives,
+      skipped: plan.skipped,
+      orphans: plan.orphans,
+      orphanDeleted: state.orphanDeleted,
+      abortedBecause: props.abortedBecause,
+    },
+    deps.clock.now(),
+  );
+  await putJson(props.bucket, resultsKey(props.runId), drives, deps);
+  try {
+    await putMetrics(props.namespace, fleetMetrics(summary, deps.clock.now()), deps);
+  } catch {
+    // Logged with the data by putMetrics; the digest still goes out.
+  }
   if (props.topicArn) {
-    await deps.sns.send(
-      new PublishCommand({ TopicArn: props.topicArn, Subject: summary.subject, Message: summary.message }),
+    await withRetry(
+      () =>
+        deps.sns.send(
+          new PublishCommand({
+            TopicArn: props.topicArn,
+            Subject: summary.subject,
+            Message: summary.message,
+          }),
+        ),
+      deps,
+      "SNS Publish",
     );
   } else {
     deps.log.warn("no SNS topic configured; digest only logged", { subject: summary.subject });
   }
   deps.log.info("run summarized", { subject: summary.subject });
-  return summary;
+  const { drives: _all, message: _message, ...figures } = summary;
+  return {
+    ...figures,
+    resultsKey: resultsKey(props.runId),
+    failed: drives.filter((d) => d.status === "failed").slice(0, 20),
+  };
 }

@@ -1,8 +1,11 @@
 import "./polyfills";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type { Config } from "../lib/config";
+import { awsDeps, silentLog, systemClock } from "../lib/deps";
 import type { DriveRecord } from "../lib/drive";
 import { DEFAULT_NAMESPACE } from "../lib/metric-names";
-import type { RunSummary } from "../lib/summarize";
+import { getJson } from "../lib/run/store";
+import type { RunOutcome } from "../lib/summarize";
 import { type Emulator, startEmulator } from "./aws/server";
 import { VirtualClock } from "./clock";
 import { createDemoFleet, type DemoFleet } from "./demo";
@@ -19,7 +22,7 @@ export interface CycleOptions {
 }
 
 export interface CycleResult {
-  summary: RunSummary;
+  summary: RunOutcome;
   drives: DriveRecord[];
   fleet: DemoFleet;
   stats: ExecutionStats;
@@ -33,13 +36,28 @@ export interface CycleResult {
  * One run of statemachine/backup.asl.json with the real handlers, against `config.endpoint`. With
  * a virtual clock, Wait states take simulated time; the execution is named after the clock's time.
  */
-export async function runBackupCycle(config: Config, clock?: VirtualClock | undefined) {
+export async function runBackupCycle(config: Config, clock?: VirtualClock | undefined): Promise<BackupRun> {
   // The embedded AWS ignores signatures, but the SDK wants some credentials to sign with.
   process.env.AWS_ACCESS_KEY_ID ??= "local";
   process.env.AWS_SECRET_ACCESS_KEY ??= "local";
-  const now = clock ?? { now: () => new Date() };
+  const now = clock ?? systemClock;
+  const deps = awsDeps(config, now, silentLog);
+  await deps.s3.send(new CreateBucketCommand({ Bucket: config.bucket }));
   const executionName = `run-${now.now().toISOString().replace(/[:.]/g, "-")}`;
-  return runStateMachine({}, { handlers: localHandlers(config, now), executionName, clock });
+  const { output, stats } = await runStateMachine(
+    {},
+    { handlers: localHandlers(config, now), executionName, clock },
+  );
+  const outcome = output as RunOutcome;
+  const drives = (await getJson<DriveRecord[]>(config.bucket, outcome.resultsKey, deps)) ?? [];
+  return { outcome, drives, stats };
+}
+
+export interface BackupRun {
+  outcome: RunOutcome;
+  /** Every drive's status record, read back from the run's results object in S3. */
+  drives: DriveRecord[];
+  stats: ExecutionStats;
 }
 
 /** The configuration the local runs use, as `serverless.yml`'s defaults would give it. */
@@ -53,6 +71,9 @@ export function localConfig(overrides: Partial<Config> & { endpoint: string }): 
     topicArn: "",
     timeZone: "UTC",
     orphans: "keep",
+    bucket: "snapfleet-runs",
+    copyConcurrency: 20,
+    apiHeadroom: 0.1,
     ...overrides,
   };
 }
@@ -73,9 +94,8 @@ export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleRes
   try {
     const fleet = await createDemoFleet({ endpoint, region, drRegion, clock });
     const config = localConfig({ region, drRegion, topicArn: fleet.topicArn, endpoint });
-    const { output, stats } = await runBackupCycle(config, clock);
-    const summary = output as RunSummary;
-    return { summary, drives: summary.drives, fleet, stats, config, emulator, clock };
+    const { outcome, drives, stats } = await runBackupCycle(config, clock);
+    return { summary: outcome, drives, fleet, stats, config, emulator, clock };
   } catch (error) {
     await emulator?.stop();
     throw error;

@@ -1,11 +1,7 @@
-import * as checkSnapshot from "../functions/check-snapshot";
 import type { HandlerContext } from "../functions/common";
 import { logger } from "../functions/common";
-import * as copySnapshot from "../functions/copy-snapshot";
-import * as createSnapshot from "../functions/create-snapshot";
+import * as coordinate from "../functions/coordinate";
 import * as plan from "../functions/plan";
-import * as prune from "../functions/prune";
-import * as report from "../functions/report";
 import * as summarize from "../functions/summarize";
 import type { Config } from "../lib/config";
 import { awsDeps, type Clock } from "../lib/deps";
@@ -18,11 +14,8 @@ import type { LocalHandler } from "./runner";
 export function localHandlers(config: Config, clock: Clock): Record<string, LocalHandler> {
   const context: HandlerContext = { config, deps: awsDeps(config, clock, logger) };
   const get = () => context;
-  const modules = { plan, createSnapshot, checkSnapshot, prune, copySnapshot, report, summarize };
+  const modules = { plan, coordinate, summarize };
   return Object.fromEntries(
-    Object.entries(modules).map(([name, mod]) => {
-      const handler = mod.make(get) as unknown as LocalHandler;
-      return [name, handler];
-    }),
+    Object.entries(modules).map(([name, mod]) => [name, mod.make(get) as unknown as LocalHandler]),
   );
 }

@@ -28,9 +28,16 @@ export interface TestAws {
   stop(): Promise<void>;
 }
 
-export async function startTestAws(start = Date.UTC(2026, 0, 1, 3)): Promise<TestAws> {
+/**
+ * Quotas are off unless asked for: test setup launches instances faster than RunInstances'
+ * bucket allows, and the tests that are about quotas turn them on.
+ */
+export async function startTestAws(
+  start = Date.UTC(2026, 0, 1, 3),
+  options: { quotas?: boolean } = {},
+): Promise<TestAws> {
   const clock = new VirtualClock(start);
-  const emulator = await startEmulator({ clock });
+  const emulator = await startEmulator({ clock, quotas: options.quotas ?? false });
   const clients = new Map<string, EC2Client>();
   const ec2 = (region = "us-east-1") => {
     let client = clients.get(region);

@@ -1,6 +1,5 @@
 import { CreateVolumeCommand, DeleteVolumeCommand, RegisterImageCommand } from "@aws-sdk/client-ec2";
 import type { DriveRecord } from "../../lib/drive";
-import type { RunSummary } from "../../lib/summarize";
 import { runBackupCycle } from "../../local/cycle";
 import {
   DAY_MS,
@@ -12,13 +11,15 @@ import {
 } from "../helpers/aws";
 
 /** Retention on the embedded AWS: the real state machine, then the snapshots that are left. */
-const run = async (aws: TestAws, overrides: Parameters<TestAws["config"]>[0] = {}) =>
-  (await runBackupCycle(aws.config(overrides), aws.clock)).output as RunSummary;
+const run = async (aws: TestAws, overrides: Parameters<TestAws["config"]>[0] = {}) => {
+  const { outcome, drives } = await runBackupCycle(aws.config(overrides), aws.clock);
+  return { ...outcome, drives };
+};
 
 describe("invalid retention tags", () => {
   const INVALID = ["abc", "-1", "7x", "0", "", "100000d"];
   let aws: TestAws;
-  let summary: RunSummary;
+  let summary: Awaited<ReturnType<typeof run>>;
   const seeded = new Map<string, string[]>();
   const instances = new Map<string, string>();
   let volumeLevel: { instanceId: string; volumeId: string; seeded: string[] };

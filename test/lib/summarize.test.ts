@@ -1,5 +1,4 @@
 import type { DriveRecord } from "../../lib/drive";
-import { driveRecord } from "../../lib/report";
 import { LIST_SUCCESSES_UP_TO, summarizeRun } from "../../lib/summarize";
 
 const record = (overrides: Partial<DriveRecord>): DriveRecord => ({
@@ -31,10 +30,7 @@ describe("summarizeRun", () => {
       status: "failed",
       reason: "boom",
     });
-    const summary = summarizeRun(
-      { ...base, results: [[record({})], [failed]] },
-      new Date("2026-01-01T03:30:00Z"),
-    );
+    const summary = summarizeRun({ ...base, drives: [record({}), failed] }, new Date("2026-01-01T03:30:00Z"));
     expect(summary.subject).toBe("snapfleet us-east-1: 1 FAILED, 1/2 drives backed up");
     expect(summary.message.split("\n")[1]).toBe("Drives backed up: 1. Failed: 1. Skipped: 0.");
     expect(summary.message).toContain("- db-1 (i-9) /dev/sdg vol-9: boom");
@@ -49,61 +45,9 @@ describe("summarizeRun", () => {
 
   it("counts successes instead of listing them in a large fleet", () => {
     const many = Array.from({ length: LIST_SUCCESSES_UP_TO + 1 }, (_, i) => record({ volumeId: `vol-${i}` }));
-    const summary = summarizeRun({ ...base, results: [many] }, new Date("2026-01-01T04:00:00Z"));
+    const summary = summarizeRun({ ...base, drives: many }, new Date("2026-01-01T04:00:00Z"));
     expect(summary.subject).toBe(`snapfleet us-east-1: OK, ${many.length}/${many.length} drives backed up`);
     expect(summary.message).toContain(`${many.length} drives backed up without error (not listed).`);
     expect(summary.message).not.toContain("vol-3");
-  });
-});
-
-describe("driveRecord", () => {
-  const item = {
-    runId: "run-1",
-    region: "us-east-1",
-    drRegion: "us-west-2",
-    instanceId: "i-1",
-    host: "web-1",
-    device: "/dev/xvda",
-    volumeId: "vol-1",
-    sizeGiB: 8,
-    tags: {},
-    prune: [],
-    drPrune: [],
-  };
-
-  it("measures elapsed time from the snapshot's start to its completion", () => {
-    const rec = driveRecord({
-      ...item,
-      snapshot: {
-        snapshotId: "snap-1",
-        region: "us-east-1",
-        wait: 60,
-        attempt: 2,
-        state: "completed",
-        startTime: "2026-01-01T03:00:00.000Z",
-        completionTime: "2026-01-01T03:02:30.000Z",
-      },
-    });
-    expect(rec).toMatchObject({ status: "ok", elapsedSeconds: 150, snapshotState: "completed" });
-  });
-
-  it("reports a failure with the Lambda error message when Step Functions caught one", () => {
-    const rec = driveRecord({
-      ...item,
-      error: {
-        Error: "InvalidVolume.NotFound",
-        Cause: JSON.stringify({ errorMessage: "The volume 'vol-1' does not exist." }),
-      },
-    });
-    expect(rec).toMatchObject({
-      status: "failed",
-      reason: "InvalidVolume.NotFound: The volume 'vol-1' does not exist.",
-      snapshotId: null,
-    });
-  });
-
-  it("reports a drive with an invalid retention tag as failed even though its snapshot completed", () => {
-    const rec = driveRecord({ ...item, retentionError: 'Instance i-1 (web-1) has Retention="abc"' });
-    expect(rec).toMatchObject({ status: "failed", reason: 'Instance i-1 (web-1) has Retention="abc"' });
   });
 });

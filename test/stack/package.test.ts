@@ -34,11 +34,7 @@ const SLS = path.join(ROOT, "node_modules/serverless/bin/serverless.js");
 /** Function key in serverless.yml -> handler, as the design fixes them. */
 const FUNCTIONS: Record<string, string> = {
   plan: "functions/plan.handler",
-  createSnapshot: "functions/create-snapshot.handler",
-  checkSnapshot: "functions/check-snapshot.handler",
-  prune: "functions/prune.handler",
-  copySnapshot: "functions/copy-snapshot.handler",
-  report: "functions/report.handler",
+  coordinate: "functions/coordinate.handler",
   summarize: "functions/summarize.handler",
 };
 const lambdaLogicalId = (key: string): string => `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
@@ -196,6 +192,7 @@ describe("functions", () => {
         SNAPFLEET_TOPIC_ARN: ref("AlarmTopic"),
         SNAPFLEET_RETENTION_TIMEZONE: ref("RetentionTimeZone"),
         SNAPFLEET_ORPHANS: ref("OrphanSnapshots"),
+        SNAPFLEET_BUCKET: ref("RunBucket"),
         POWERTOOLS_SERVICE_NAME: "snapfleet",
         POWERTOOLS_LOG_LEVEL: "INFO",
       });
@@ -422,5 +419,19 @@ describe("function IAM role", () => {
     for (const statement of statements) {
       for (const action of asArray(statement.Action)) expect(action).not.toMatch(/\*/);
     }
+  });
+});
+
+describe("run manifests bucket", () => {
+  it("keeps the run's plan, progress and results in the stack's own bucket, readable only under runs/", () => {
+    const bucket = resource("RunBucket");
+    const statements = (
+      resource("IamRoleLambdaExecution").Properties.Policies as { PolicyDocument: { Statement: Json[] } }[]
+    ).flatMap((p) => p.PolicyDocument.Statement) as { Sid?: string; Action: unknown; Resource: unknown }[];
+    const manifests = statements.find((s) => s.Sid === "RunManifests");
+
+    expect(bucket.Type).toBe("AWS::S3::Bucket");
+    expect(manifests?.Action).toEqual(["s3:GetObject", "s3:PutObject"]);
+    expect(manifests?.Resource).toEqual({ "Fn::Sub": "${RunBucket.Arn}/runs/*" });
   });
 });

@@ -1,0 +1,75 @@
+import type { Clock, Log } from "./deps";
+
+/** Error names AWS uses for throttling and transient faults; the call is worth repeating. */
+const TRANSIENT_NAMES = new Set([
+  "RequestLimitExceeded",
+  "Throttling",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "SlowDown",
+  "InternalError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "Unavailable",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+]);
+const TRANSIENT_CODES = new Set(["ECONNRESET", "ETIMEDOUT", "ECONNREFUSED", "EPIPE", "EAI_AGAIN"]);
+
+export function isThrottle(error: unknown): boolean {
+  const name = (error as { name?: string })?.name ?? "";
+  return name === "RequestLimitExceeded" || name.startsWith("Throttling") || name === "SlowDown";
+}
+
+export function isTransient(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e) return false;
+  if (TRANSIENT_NAMES.has(e.name ?? "")) return true;
+  if (TRANSIENT_CODES.has(e.code ?? "")) return true;
+  const status = e.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 500;
+}
+
+export interface RetryOptions {
+  attempts?: number;
+  baseMs?: number;
+  maxMs?: number;
+  random?: () => number;
+}
+
+/** Full-jitter exponential backoff: a random delay up to base × 2^attempt, capped. */
+export function backoffMs(attempt: number, options: RetryOptions = {}): number {
+  const base = options.baseMs ?? 500;
+  const cap = options.maxMs ?? 20_000;
+  const random = options.random ?? Math.random;
+  return Math.round(random() * Math.min(cap, base * 2 ** attempt));
+}
+
+/**
+ * Runs `call`, repeating it after throttling or a transient fault with jittered backoff on the
+ * given clock. The last error is rethrown once the attempts are used up.
+ */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  deps: { clock: Clock; log?: Log },
+  what: string,
+  options: RetryOptions = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 8;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isTransient(error) || attempt + 1 >= attempts) throw error;
+      const delay = backoffMs(attempt, options);
+      deps.log?.debug("retrying after a transient error", {
+        what,
+        error: (error as Error).name,
+        attempt,
+        delay,
+      });
+      await deps.clock.sleep(delay);
+    }
+  }
+}

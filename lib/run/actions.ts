@@ -1,0 +1,143 @@
+import { DeleteSnapshotCommand } from "@aws-sdk/client-ec2";
+import { isTransient } from "../retry";
+import { copyToDr, createSnapshot } from "../snapshot";
+import { firstCheck } from "./checks";
+import { describe, type RunContext } from "./context";
+import type { DriveProgress } from "./state";
+
+/** Errors AWS gives for its own limits: worth retrying later, like throttling. */
+const LIMIT_ERRORS = new Set([
+  "ConcurrentSnapshotLimitExceeded",
+  "SnapshotCreationPerVolumeRateExceeded",
+  "ResourceLimitExceeded",
+]);
+
+const retryable = (error: unknown) =>
+  isTransient(error) || LIMIT_ERRORS.has((error as { name?: string })?.name ?? "");
+
+/** Requests snapshots of queued drives, largest first, as far as the CreateSnapshot budget allows. */
+export async function startSnapshots(ctx: RunContext, order: number[]): Promise<void> {
+  const now = ctx.now();
+  for (const index of order) {
+    const drive = ctx.state.drives[index] as DriveProgress;
+    if (drive.phase !== "queued" || (drive.notBefore ?? 0) > now) continue;
+    if (!ctx.take("createSnapshot", ctx.plan.region)) return;
+    try {
+      ctx.counters.apiCalls += 1;
+      const started = await createSnapshot(ctx.item(index), ctx.deps);
+      ctx.advance(index, "snapshotting", {
+        snapshotId: started.snapshotId,
+        startTime: new Date(now).toISOString(),
+        nextCheckAt: firstCheck(ctx, "snapshot", now),
+      });
+    } catch (error) {
+      if (retryable(error)) ctx.backOff(index, error, "CreateSnapshot");
+      else ctx.fail(index, `CreateSnapshot of ${ctx.item(index).volumeId} failed: ${describe(error)}`);
+    }
+  }
+}
+
+/** Starts DR copies in completion order while fewer than `copyConcurrency` are in flight. */
+export async function startCopies(ctx: RunContext): Promise<void> {
+  const region = ctx.plan.drRegion;
+  let inFlight = ctx.state.drives.filter((d) => d.phase === "copying").length;
+  const queue = ctx
+    .ready(["copy-queued"])
+    .sort((a, b) =>
+      (ctx.state.drives[a]?.completionTime ?? "").localeCompare(ctx.state.drives[b]?.completionTime ?? ""),
+    );
+  for (const index of queue) {
+    if (inFlight >= ctx.options.copyConcurrency) return;
+    if (!ctx.take("copySnapshot", region)) return;
+    const drive = ctx.state.drives[index] as DriveProgress;
+    const now = ctx.now();
+    try {
+      ctx.counters.apiCalls += 1;
+      const started = await copyToDr(ctx.item(index), drive.snapshotId ?? "", ctx.deps);
+      ctx.advance(index, "copying", {
+        copyId: started.snapshotId,
+        copyStartTime: new Date(now).toISOString(),
+        nextCheckAt: firstCheck(ctx, "copy", now),
+      });
+      inFlight += 1;
+    } catch (error) {
+      if (retryable(error)) ctx.backOff(index, error, "CopySnapshot");
+      else ctx.fail(index, `DR copy of ${drive.snapshotId} to ${region} could not start: ${describe(error)}`);
+    }
+  }
+}
+
+/**
+ * Deletes what the plan no longer keeps, only for drives whose new snapshot (or copy) is
+ * completed: the phase says so. In use by an AMI or already gone: skipped and logged.
+ */
+export async function prune(ctx: RunContext): Promise<void> {
+  for (const index of ctx.ready(["pruning", "dr-pruning"])) {
+    const drive = ctx.state.drives[index] as DriveProgress;
+    const dr = drive.phase === "dr-pruning";
+    const region = dr ? ctx.plan.drRegion : ctx.plan.region;
+    const done = dr ? drive.drPruned : drive.pruned;
+    while ((drive.left?.length ?? 0) > 0) {
+      if (!ctx.take("deleteSnapshot", region)) break;
+      const id = drive.left?.[0] as string;
+      const outcome = await deleteOne(ctx, region, id);
+      if (outcome === "retry") {
+        ctx.backOff(index, new Error(`DeleteSnapshot ${id} was throttled`), "DeleteSnapshot");
+        break;
+      }
+      drive.left?.shift();
+      if (outcome === "deleted") done.push(id);
+      else if (outcome !== "skipped") {
+        drive.reason = `Pruning ${id} in ${region} failed: ${outcome}`;
+      }
+    }
+    if ((drive.left?.length ?? 0) > 0 || (drive.phase as string) === "failed") continue;
+    delete drive.left;
+    if (dr) ctx.advance(index, "done");
+    else ctx.advance(index, ctx.plan.drRegion ? "copy-queued" : "done");
+  }
+}
+
+/** Orphans' deletions come last, from the same budget. The newest of each volume is never listed. */
+export async function pruneOrphans(ctx: RunContext): Promise<void> {
+  for (const group of ctx.state.orphanQueue) {
+    while (group.ids.length > 0) {
+      if (!ctx.take("deleteSnapshot", group.region)) return;
+      const id = group.ids[0] as string;
+      if (id === group.keep) {
+        group.ids.shift();
+        continue;
+      }
+      const outcome = await deleteOne(ctx, group.region, id);
+      if (outcome === "retry") return;
+      group.ids.shift();
+      if (outcome === "deleted") ctx.state.orphanDeleted.push(id);
+    }
+  }
+  ctx.state.orphanQueue = ctx.state.orphanQueue.filter((g) => g.ids.length > 0);
+}
+
+async function deleteOne(
+  ctx: RunContext,
+  region: string,
+  id: string,
+): Promise<"deleted" | "skipped" | "retry" | string> {
+  try {
+    ctx.counters.apiCalls += 1;
+    await ctx.deps.ec2(region).send(new DeleteSnapshotCommand({ SnapshotId: id }));
+    ctx.deps.log.info("snapshot pruned", { prunedSnapshotId: id, region });
+    return "deleted";
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === "InvalidSnapshot.InUse" || name === "InvalidSnapshot.NotFound") {
+      ctx.deps.log.warn("snapshot not pruned", {
+        prunedSnapshotId: id,
+        region,
+        reason: name === "InvalidSnapshot.InUse" ? "in use by an AMI" : "already deleted",
+      });
+      return "skipped";
+    }
+    if (isTransient(error)) return "retry";
+    return describe(error);
+  }
+}
