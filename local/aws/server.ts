@@ -8,6 +8,9 @@ import { CLOUDWATCH_XMLNS, CloudWatchService, cloudWatchJsonErrorType } from "./
 import { Ec2Service } from "./ec2";
 import { defaultSnapshotDurationSeconds } from "./ec2/model";
 import { AwsError } from "./errors";
+import type { FaultStats } from "./faults/injector";
+import type { FaultPlan } from "./faults/plan";
+import { RequestPolicy } from "./policy";
 import {
   ec2ErrorReply,
   ec2Reply,
@@ -17,6 +20,7 @@ import {
   queryReply,
   type Reply,
 } from "./protocol/wire";
+import type { QuotaOptions, QuotaStats } from "./quotas";
 import { type Route, route } from "./routing";
 import { isS3Request, S3Service } from "./s3";
 import { SNS_XMLNS, SnsService } from "./sns";
@@ -29,6 +33,12 @@ export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   accountId?: string;
   snapshotDurationSeconds?: (sizeGiB: number) => number;
   copyDurationSeconds?: (sizeGiB: number) => number;
+  /** AWS's API throttling and EBS limits (`quotas/config.ts`): on by default, `false` turns them off. */
+  quotas?: boolean | QuotaOptions;
+  /** Faults to inject during the run (`faults/plan.ts`); none by default. */
+  faults?: FaultPlan;
+  /** KMS keys per region (ids, aliases or ARNs); a region not listed accepts any key. */
+  kmsKeys?: Record<string, string[]>;
 }
 
 export interface PublishedMessage {
@@ -58,6 +68,10 @@ export interface Emulator<C extends EmulatorClock = VirtualClock> {
   published(): PublishedMessage[];
   metrics(): ReceivedMetric[];
   requests(): { region: string; service: string; action: string }[];
+  /** Calls refused by a token bucket or an EBS limit, by region and action. */
+  quotaStats(): QuotaStats;
+  /** Faults injected by the fault plan. */
+  faultStats(): FaultStats;
   stop(): Promise<void>;
 }
 
@@ -67,8 +81,10 @@ interface Services {
   sns: SnsService;
 }
 
-function dispatch(services: Services, r: Route, requestId: string): Reply {
+/** `refused`: the error the quotas or the fault plan answer instead of the service. */
+function dispatch(services: Services, r: Route, requestId: string, refused?: AwsError): Reply {
   try {
+    if (refused) throw refused;
     if (r.service === undefined) {
       throw new AwsError("InvalidAction", `Could not determine the service for action '${r.action}'`);
     }
@@ -124,12 +140,21 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
   const clock = options.clock ?? (new RealClock() as EmulatorClock as C);
   const accountId = options.accountId ?? "000000000000";
   const snapshotDurationSeconds = options.snapshotDurationSeconds ?? defaultSnapshotDurationSeconds;
+  const policy = new RequestPolicy({
+    quotas: options.quotas,
+    faults: options.faults,
+    kmsKeys: options.kmsKeys,
+    clock,
+    accountId,
+    ec2: (region, action, input) => services.ec2.handle(region, action, input),
+  });
   const services: Services = {
     ec2: new Ec2Service({
       clock,
       accountId,
       snapshotDurationSeconds,
       copyDurationSeconds: options.copyDurationSeconds ?? snapshotDurationSeconds,
+      policy: policy.ec2Policy,
     }),
     cloudwatch: new CloudWatchService(clock, accountId),
     sns: new SnsService(clock, accountId),
@@ -145,14 +170,23 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
         if (isS3Request(req.headers)) {
           const s3Reply = s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId);
           log.push({ region: "global", service: "s3", action: s3Reply.action });
-          res.writeHead(s3Reply.status, { ...s3Reply.headers, "content-length": Buffer.byteLength(s3Reply.body) });
+          res.writeHead(s3Reply.status, {
+            ...s3Reply.headers,
+            "content-length": Buffer.byteLength(s3Reply.body),
+          });
           res.end(s3Reply.body);
           return;
         }
         try {
           const r = route(req.headers, req.url ?? "/", body);
           log.push({ region: r.region, service: r.service ?? "unknown", action: r.action });
-          reply = dispatch(services, r, requestId);
+          const admission = policy.admit(r);
+          if (admission.kind === "timeout") {
+            policy.stall(r, admission.fault, req, res, () => dispatch(services, r, requestId));
+            return;
+          }
+          reply = dispatch(services, r, requestId, admission.kind === "fail" ? admission.error : undefined);
+          policy.handled(r);
         } catch (err) {
           reply = ec2ErrorReply(new AwsError("MalformedQueryString", (err as Error).message), requestId);
         }
@@ -179,8 +213,11 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     published: () => services.sns.published.map((m) => ({ ...m })),
     metrics: () => toReceivedMetrics(services),
     requests: () => log.map((r) => ({ ...r })),
+    quotaStats: () => policy.quotaStats(),
+    faultStats: () => policy.faultStats(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
+        policy.close();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),

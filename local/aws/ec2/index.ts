@@ -11,6 +11,7 @@ import {
   terminateInstances,
 } from "./instances";
 import { type Ec2Context, RegionState } from "./model";
+import { type Ec2Policy, NO_POLICY } from "./policy";
 import { describeAvailabilityZones, describeRegions, REGIONS } from "./regions";
 import { copySnapshot, createSnapshot, deleteSnapshot, describeSnapshots } from "./snapshots";
 import { createTags, deleteTags, describeTags } from "./tags";
@@ -47,6 +48,8 @@ export interface Ec2Options {
   accountId: string;
   snapshotDurationSeconds: (sizeGiB: number) => number;
   copyDurationSeconds: (sizeGiB: number) => number;
+  /** Quotas and planned faults; none when absent. */
+  policy?: Ec2Policy;
 }
 
 /** EC2 across all regions; each region holds its own instances, volumes, snapshots and images. */
@@ -74,6 +77,7 @@ export class Ec2Service {
       throw new AwsError("InvalidAction", `The action ${action} is not valid for this web service.`);
     const ctx: Ec2Context = {
       ...this.options,
+      policy: this.options.policy ?? NO_POLICY,
       region: this.regionState(region),
       regionOf: (name) => {
         if (!REGIONS.includes(name)) throw new AwsError("InvalidParameterValue", `Invalid region: ${name}`);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { EmulatorClock } from "../clock";
+import type { Ec2Policy } from "./policy";
 
 export type Tags = Map<string, string>;
 
@@ -21,6 +22,10 @@ export interface Volume {
   createTime: Date;
   attachment: Attachment | undefined;
   tags: Tags;
+  /** Start of the last snapshot of this volume, for the per-volume snapshot rate (`EbsLimits`). */
+  lastSnapshotMs?: number;
+  /** Set when the volume could not be created (its KMS key is missing): it stays in state `error`. */
+  errorMessage?: string;
 }
 
 export type InstanceStateName =
@@ -56,6 +61,8 @@ export interface Snapshot {
   durationMs: number;
   /** Set by the `emulator:snapshot-result` fault hook: the snapshot ends in `error`. */
   endsInError: boolean;
+  /** The state message of a snapshot that ends in `error` (fault plan, missing KMS key). */
+  errorMessage?: string;
   tags: Tags;
 }
 
@@ -84,6 +91,8 @@ export interface Ec2Context {
   accountId: string;
   snapshotDurationSeconds(sizeGiB: number): number;
   copyDurationSeconds(sizeGiB: number): number;
+  /** Quotas and planned faults (`NO_POLICY` when both are off). */
+  policy: Ec2Policy;
 }
 
 /** AWS resource ids: a prefix and 17 hex digits. */

@@ -27,7 +27,9 @@ export function snapshotState(clock: EmulatorClock, snapshot: Snapshot): Snapsho
       state: "error",
       progress: "0%",
       completionTime: undefined,
-      stateMessage: `Snapshot failed (injected by the ${SNAPSHOT_RESULT_TAG} tag of volume ${snapshot.volumeId})`,
+      stateMessage:
+        snapshot.errorMessage ??
+        `Snapshot failed (injected by the ${SNAPSHOT_RESULT_TAG} tag of volume ${snapshot.volumeId})`,
     };
   }
   const completionTime = new Date(snapshot.startTime.getTime() + snapshot.durationMs);

@@ -2,6 +2,7 @@ import { AwsError, missingParameter } from "../errors";
 import { bool, type Input, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
 import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
+import { checkCopyLimit, checkSnapshotLimits } from "./limits";
 import { type Ec2Context, newId, type Snapshot } from "./model";
 import { getSnapshot, getVolume } from "./resources";
 import { SNAPSHOT_RESULT_TAG, snapshotState } from "./snapshot-state";
@@ -36,6 +37,12 @@ export function createSnapshot(ctx: Ec2Context, input: Input): Output {
   const volumeId = str(input, "VolumeId");
   if (volumeId === undefined) throw missingParameter("VolumeId");
   const volume = getVolume(ctx, volumeId);
+  if (volume.errorMessage !== undefined) {
+    throw new AwsError("IncorrectState", `Volume '${volumeId}' is in the 'error' state.`);
+  }
+  checkSnapshotLimits(ctx, volume);
+  const tagged = volume.tags.get(SNAPSHOT_RESULT_TAG) === "error";
+  const planned = tagged ? undefined : ctx.policy.snapshotFailure(ctx.region.region, volumeId);
   const snapshot: Snapshot = {
     snapshotId: newId("snap"),
     volumeId,
@@ -45,11 +52,23 @@ export function createSnapshot(ctx: Ec2Context, input: Input): Output {
     kmsKeyId: volume.kmsKeyId,
     startTime: ctx.clock.now(),
     durationMs: ctx.snapshotDurationSeconds(volume.size) * 1000,
-    endsInError: volume.tags.get(SNAPSHOT_RESULT_TAG) === "error",
+    endsInError: tagged || planned !== undefined,
+    ...(planned !== undefined ? { errorMessage: planned } : {}),
     tags: tagsFor(input, "snapshot"),
   };
   ctx.region.snapshots.set(snapshot.snapshotId, snapshot);
+  volume.lastSnapshotMs = ctx.clock.nowMs();
   return render(ctx, snapshot);
+}
+
+/**
+ * "Amazon Web Services authenticates the KMS key asynchronously. Therefore, if you specify an ID,
+ * alias, or ARN that is not valid, the action can appear to complete, but eventually fails": the copy
+ * is accepted and ends in `error` with this state message.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CopySnapshot.html (KmsKeyId, StateMessage)
+ */
+export function kmsFailure(keyRef: string, region: string): string {
+  return `The KMS key ${keyRef} does not exist in ${region}, is not enabled, or is not accessible.`;
 }
 
 /**
@@ -68,19 +87,33 @@ export function copySnapshot(ctx: Ec2Context, input: Input): Output {
       `Snapshot '${sourceId}' is in state '${sourceState}', not 'completed'`,
     );
   }
+  const requestedKey = str(input, "KmsKeyId");
+  if (requestedKey !== undefined && bool(input, "Encrypted") !== true) {
+    throw new AwsError(
+      "InvalidParameterDependency",
+      "The parameter KmsKeyId requires the parameter Encrypted to be set to true.",
+    );
+  }
+  checkCopyLimit(ctx, (s) => s.volumeId === COPY_VOLUME_ID);
   const encrypted = source.encrypted || bool(input, "Encrypted") === true;
   const sameRegion = sourceRegion === ctx.region.region;
-  const kmsKeyId = str(input, "KmsKeyId") ?? (sameRegion ? source.kmsKeyId : undefined);
+  const kmsKeyId =
+    requestedKey ?? (sameRegion ? source.kmsKeyId : undefined) ?? (encrypted ? defaultKey(ctx) : undefined);
+  const failure =
+    encrypted && kmsKeyId !== undefined && !ctx.policy.kmsKeyUsable(ctx.region.region, kmsKeyId)
+      ? kmsFailure(kmsKeyId, ctx.region.region)
+      : ctx.policy.copyFailure(ctx.region.region, sourceId);
   const copy: Snapshot = {
     snapshotId: newId("snap"),
     volumeId: COPY_VOLUME_ID,
     volumeSize: source.volumeSize,
     description: str(input, "Description") ?? `[Copied ${sourceId} from ${sourceRegion}]`,
     encrypted,
-    kmsKeyId: kmsKeyId ?? (encrypted ? defaultKey(ctx) : undefined),
+    kmsKeyId,
     startTime: ctx.clock.now(),
     durationMs: ctx.copyDurationSeconds(source.volumeSize) * 1000,
-    endsInError: false,
+    endsInError: failure !== undefined,
+    ...(failure !== undefined ? { errorMessage: failure } : {}),
     tags: tagsFor(input, "snapshot"),
   };
   ctx.region.snapshots.set(copy.snapshotId, copy);

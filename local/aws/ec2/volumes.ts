@@ -58,16 +58,28 @@ export function createVolume(ctx: Ec2Context, input: Input): Output {
   if (source.size === undefined) throw missingParameter("size");
   if (source.size < 1 || source.size > 65536)
     throw invalidParameterValue(`Invalid volume size ${source.size}`);
+  const requestedKey = str(input, "KmsKeyId");
+  if (requestedKey !== undefined && bool(input, "Encrypted") !== true) {
+    throw new AwsError(
+      "InvalidParameterDependency",
+      "The parameter KmsKeyId requires the parameter Encrypted to be set to true.",
+    );
+  }
   const encrypted = source.encrypted || bool(input, "Encrypted") === true;
+  const kmsKeyId = requestedKey ?? source.kmsKeyId ?? (encrypted ? defaultKey(ctx) : undefined);
   const volume = addVolume(ctx, {
     size: source.size,
     availabilityZone,
     volumeType,
     encrypted,
-    kmsKeyId: str(input, "KmsKeyId") ?? source.kmsKeyId ?? (encrypted ? defaultKey(ctx) : undefined),
+    kmsKeyId,
     snapshotId: str(input, "SnapshotId"),
     tags: tagsFor(input, "volume"),
   });
+  // As for CopySnapshot, AWS checks the key asynchronously: the call succeeds, the volume fails.
+  if (encrypted && kmsKeyId !== undefined && !ctx.policy.kmsKeyUsable(ctx.region.region, kmsKeyId)) {
+    volume.errorMessage = `The KMS key ${kmsKeyId} does not exist in ${ctx.region.region}, is not enabled, or is not accessible.`;
+  }
   return renderVolume(volume, "creating");
 }
 
@@ -76,6 +88,7 @@ export function defaultKey(ctx: Ec2Context): string {
 }
 
 function volumeStatus(volume: Volume): string {
+  if (volume.errorMessage !== undefined) return "error";
   return volume.attachment ? "in-use" : "available";
 }
 
@@ -151,6 +164,9 @@ export function attachVolume(ctx: Ec2Context, input: Input): Output {
   const volume = getVolume(ctx, volumeId);
   const instance = getInstance(ctx, instanceId);
   if (volume.attachment) throw new AwsError("VolumeInUse", `${volumeId} is already attached to an instance`);
+  if (volume.errorMessage !== undefined) {
+    throw new AwsError("IncorrectState", `Volume '${volumeId}' is in the 'error' state.`);
+  }
   if (instance.state === "terminated" || instance.state === "shutting-down") {
     throw new AwsError(
       "IncorrectState",

@@ -88,7 +88,11 @@ describe("EC2 instances (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/
   });
 
   it("pages instances with MaxResults and NextToken", async () => {
-    for (let n = 0; n < 7; n++) await launch();
+    // RunInstances has a request bucket of 5, refilled at 2 per second (ec2-api-throttling.html).
+    for (let n = 0; n < 7; n++) {
+      await launch();
+      h.clock.advance(500);
+    }
 
     const first = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5 }));
     const second = await ec2.send(

@@ -138,7 +138,11 @@ describe(`DescribeSnapshots filters and pagination (${API}/API_DescribeSnapshots
 
   it("pages with MaxResults and NextToken", async () => {
     const vol = await volume(1);
-    for (let n = 0; n < 12; n++) await snapshot(vol);
+    // One volume allows a snapshot every 15 s and 5 pending at once (quotas.test.ts).
+    for (let n = 0; n < 12; n++) {
+      await snapshot(vol);
+      h.clock.advance(20_000);
+    }
 
     const first = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 5 }));
     const second = await ec2.send(

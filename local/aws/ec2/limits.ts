@@ -1,0 +1,75 @@
+import { AwsError } from "../errors";
+import type { Ec2Context, Volume } from "./model";
+import { snapshotState } from "./snapshot-state";
+
+/**
+ * EBS snapshot quotas (shared/aws-limits.md, "EBS snapshot quotas"). Their codes are client errors
+ * (HTTP 400) in https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html.
+ * A rejected call changes nothing.
+ */
+export const EBS_LIMIT_CODES = [
+  "ConcurrentSnapshotLimitExceeded",
+  "SnapshotCreationPerVolumeRateExceeded",
+  "ResourceLimitExceeded",
+] as const;
+
+function exceeded(ctx: Ec2Context, action: string, code: string, message: string): AwsError {
+  ctx.policy.limitExceeded(ctx.region.region, action, code);
+  return new AwsError(code, message);
+}
+
+/**
+ * CreateSnapshot: at least `snapshotIntervalSeconds` after the previous snapshot of the volume, and
+ * at most N pending (plus, as AWS counts them, `error`) snapshots per volume: 5, or 1 for st1/sc1.
+ * https://repost.aws/knowledge-center/ebs-snapshot-stuck
+ */
+export function checkSnapshotLimits(ctx: Ec2Context, volume: Volume): void {
+  const limits = ctx.policy.limits;
+  if (!limits) return;
+  const now = ctx.clock.nowMs();
+  if (
+    volume.lastSnapshotMs !== undefined &&
+    now - volume.lastSnapshotMs < limits.snapshotIntervalSeconds * 1000
+  ) {
+    throw exceeded(
+      ctx,
+      "CreateSnapshot",
+      "SnapshotCreationPerVolumeRateExceeded",
+      "The maximum per volume CreateSnapshot request rate has been exceeded. Use an increasing or variable sleep interval between requests.",
+    );
+  }
+  const allowed =
+    limits.pendingSnapshotsPerVolume[volume.volumeType] ?? limits.pendingSnapshotsPerVolume.default ?? 5;
+  const counted = [...ctx.region.snapshots.values()].filter((s) => {
+    if (s.volumeId !== volume.volumeId) return false;
+    const state = snapshotState(ctx.clock, s).state;
+    return state === "pending" || (limits.countErrorSnapshots && state === "error");
+  }).length;
+  if (counted >= allowed) {
+    throw exceeded(
+      ctx,
+      "CreateSnapshot",
+      "ConcurrentSnapshotLimitExceeded",
+      `Volume ${volume.volumeId} (${volume.volumeType}) already has ${counted} pending or incomplete snapshots; ` +
+        `the limit is ${allowed}. Wait until they complete, and delete snapshots in state 'error'.`,
+    );
+  }
+}
+
+/** CopySnapshot, in the destination region: at most N copies pending there at once (20 by default). */
+export function checkCopyLimit(ctx: Ec2Context, isCopy: (s: { volumeId: string }) => boolean): void {
+  const limits = ctx.policy.limits;
+  if (!limits) return;
+  const pending = [...ctx.region.snapshots.values()].filter(
+    (s) => isCopy(s) && snapshotState(ctx.clock, s).state === "pending",
+  ).length;
+  if (pending >= limits.concurrentCopiesPerRegion) {
+    throw exceeded(
+      ctx,
+      "CopySnapshot",
+      "ResourceLimitExceeded",
+      `You have reached the limit of ${limits.concurrentCopiesPerRegion} concurrent snapshot copies in ${ctx.region.region}. ` +
+        "Wait for pending copies to complete.",
+    );
+  }
+}
