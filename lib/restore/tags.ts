@@ -1,0 +1,45 @@
+import { MAX_TAGS, type TagMap } from "../tags";
+
+/** Tags a restore writes. The `snapfleet:` prefix keeps them out of the volume's own tags. */
+export const RESTORE_TAG = {
+  restoredFrom: "snapfleet:restored-from",
+  replacedAt: "snapfleet:replaced-at",
+  replacedBy: "snapfleet:replaced-by",
+  replacedReason: "snapfleet:replaced-reason",
+  replacedInstance: "snapfleet:replaced-instance",
+  replacedDevice: "snapfleet:replaced-device",
+} as const;
+
+/**
+ * The new volume's tags: the original volume's own tags as the snapshot recorded them (neither
+ * `aws:` nor snapfleet's bookkeeping), plus the snapshot it came from.
+ */
+export function restoredVolumeTags(snapshotTags: TagMap, snapshotId: string): TagMap {
+  const tags: TagMap = {};
+  let count = 1;
+  for (const [key, value] of Object.entries(snapshotTags)) {
+    if (key.startsWith("aws:") || key.startsWith("snapfleet:")) continue;
+    if (count >= MAX_TAGS) break;
+    tags[key] = value;
+    count += 1;
+  }
+  tags[RESTORE_TAG.restoredFrom] = snapshotId;
+  return tags;
+}
+
+/** What the swapped-out volume is tagged with, so `--rollback` can find it and people see why. */
+export function replacedTags(props: {
+  at: Date;
+  by: string;
+  reason: string;
+  instanceId: string;
+  device: string;
+}): TagMap {
+  return {
+    [RESTORE_TAG.replacedAt]: props.at.toISOString(),
+    [RESTORE_TAG.replacedBy]: props.by,
+    [RESTORE_TAG.replacedReason]: props.reason,
+    [RESTORE_TAG.replacedInstance]: props.instanceId,
+    [RESTORE_TAG.replacedDevice]: props.device,
+  };
+}
