@@ -46,7 +46,16 @@ export class VirtualClock implements Clock {
   /** Resolves after `ms` of simulated time. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.sleepers.push({ wakeAt: this.current + Math.max(0, ms), resolve });
+      // Kept sorted by wake-up time (stable for equal times), so a jump only looks at the front.
+      const wakeAt = this.current + Math.max(0, ms);
+      let lo = 0;
+      let hi = this.sleepers.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((this.sleepers[mid] as Sleeper).wakeAt <= wakeAt) lo = mid + 1;
+        else hi = mid;
+      }
+      this.sleepers.splice(lo, 0, { wakeAt, resolve });
       this.arm();
     });
   }
@@ -64,18 +73,18 @@ export class VirtualClock implements Clock {
   }
 
   private jumpToNextWakeUp(): void {
-    if (this.sleepers.length === 0) return;
-    const next = Math.min(...this.sleepers.map((s) => s.wakeAt));
+    const next = this.sleepers[0]?.wakeAt;
+    if (next === undefined) return;
     if (next > this.current) this.current = next;
     this.wakeDue();
     if (this.sleepers.length > 0) this.arm();
   }
 
   private wakeDue(): void {
-    const due = this.sleepers.filter((s) => s.wakeAt <= this.current);
-    if (due.length === 0) return;
-    for (const s of due) this.sleepers.splice(this.sleepers.indexOf(s), 1);
-    for (const s of due) s.resolve();
+    let count = 0;
+    while (count < this.sleepers.length && (this.sleepers[count] as Sleeper).wakeAt <= this.current) count += 1;
+    if (count === 0) return;
+    for (const s of this.sleepers.splice(0, count)) s.resolve();
   }
 }
 

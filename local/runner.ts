@@ -21,8 +21,24 @@ export interface ExecutionStats {
   /** StateEntered events: what AWS bills as state transitions, near enough. */
   stateTransitions: number;
   taskInvocations: Record<string, number>;
+  /** Simulated milliseconds spent inside each function (Lambda duration, for the cost model). */
+  taskMillis: Record<string, number>;
+  /** The library's own event log entries. */
   events: number;
+  /**
+   * Estimated AWS history events: 2 per execution, 2 per state (entered, exited), 3 more per
+   * Lambda task attempt (scheduled, started, succeeded or failed), 2 per Map iteration.
+   */
+  historyEvents: number;
   largestPayloadBytes: number;
+}
+
+/** Step Functions quotas (../shared/aws-limits.md): a Standard execution fails beyond these. */
+export const MAX_HISTORY_EVENTS = 25_000;
+export const MAX_PAYLOAD_BYTES = 262_144;
+
+export class StepFunctionsQuotaError extends Error {
+  override name = "StepFunctionsQuotaError";
 }
 
 export interface ExecutionResult {
@@ -99,8 +115,20 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
   const stats: ExecutionStats = {
     stateTransitions: 0,
     taskInvocations: {},
+    taskMillis: {},
     events: 0,
+    historyEvents: 2,
     largestPayloadBytes: 0,
+  };
+  const clockNow = () => (options.clock ? options.clock.nowMs() : Date.now());
+  const checkPayload = (value: unknown, where: string) => {
+    const bytes = Buffer.byteLength(JSON.stringify(value ?? null));
+    stats.largestPayloadBytes = Math.max(stats.largestPayloadBytes, bytes);
+    if (bytes > MAX_PAYLOAD_BYTES) {
+      throw new StepFunctionsQuotaError(
+        `States.DataLimitExceeded: ${where} is ${bytes} bytes; Step Functions allows ${MAX_PAYLOAD_BYTES}`,
+      );
+    }
   };
   const localHandlers: Record<string, (input: Json) => Promise<Json>> = {};
   let invocation = 0;
@@ -109,16 +137,18 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     if (!handler) throw new Error(`No local handler for function "${fn}" used by state ${stateName}`);
     localHandlers[stateName] = async (event) => {
       stats.taskInvocations[fn] = (stats.taskInvocations[fn] ?? 0) + 1;
+      stats.historyEvents += 3;
       invocation += 1;
-      const result = (await handler(
-        event,
-        lambdaContext(fn, `${options.executionName}-${invocation}`),
-      )) as Json;
-      stats.largestPayloadBytes = Math.max(
-        stats.largestPayloadBytes,
-        Buffer.byteLength(JSON.stringify(result ?? null)),
-      );
-      return result;
+      checkPayload(event, `the input of ${stateName}`);
+      const began = clockNow();
+      try {
+        const context = lambdaContext(fn, `${options.executionName}-${invocation}`);
+        const result = (await handler(event, context)) as Json;
+        checkPayload(result, `the output of ${stateName}`);
+        return result;
+      } finally {
+        stats.taskMillis[fn] = (stats.taskMillis[fn] ?? 0) + (clockNow() - began);
+      }
     };
   }
   const clock = options.clock;
@@ -150,6 +180,11 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
   const counting = countEvents(execution.eventLogs, stats);
   const output = await execution.result;
   await counting;
+  if (stats.historyEvents > MAX_HISTORY_EVENTS) {
+    throw new StepFunctionsQuotaError(
+      `States.Runtime: execution ${options.executionName} needed about ${stats.historyEvents} history events; a Standard execution allows ${MAX_HISTORY_EVENTS}`,
+    );
+  }
   return { output, stats };
 }
 
@@ -159,6 +194,8 @@ async function countEvents(events: AsyncGenerator<EventLog>, stats: ExecutionSta
   for await (const event of events) {
     stats.events += 1;
     if (event.type === "StateEntered") stats.stateTransitions += 1;
+    if (event.type === "StateEntered" || event.type === "StateExited") stats.historyEvents += 1;
+    if (event.type.startsWith("MapIteration") || event.type === "StateRetried") stats.historyEvents += 1;
   }
 }
 

@@ -1,0 +1,79 @@
+import { EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import type { VirtualClock } from "../local/clock";
+
+/**
+ * A benchmark fleet: `volumes` EBS volumes on `volumes / 2` instances (a root volume and a data
+ * volume each), all tagged Backup=true with Retention=1, sizes from a fixed pseudo-random
+ * sequence so every run measures the same fleet. Launched 10 instances per RunInstances call;
+ * when the emulator throttles, simulated time moves on (the fleet exists before the run starts).
+ */
+export interface BenchFleet {
+  volumes: number;
+  instances: number;
+  sizes: number[];
+}
+
+const INSTANCES_PER_CALL = 10;
+
+export function volumeSizes(count: number, seed = 42): number[] {
+  let x = seed;
+  const next = () => {
+    x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+  return Array.from({ length: count }, (_, i) => (i % 2 === 0 ? 8 : 20 + Math.floor(next() * 480)));
+}
+
+export async function buildFleet(endpoint: string, region: string, volumes: number, clock: VirtualClock): Promise<BenchFleet> {
+  const ec2 = new EC2Client({
+    region,
+    endpoint,
+    maxAttempts: 1,
+    credentials: { accessKeyId: "bench-admin", secretAccessKey: "bench" },
+  });
+  const instances = Math.ceil(volumes / 2);
+  const sizes = volumeSizes(instances * 2);
+  for (let first = 0; first < instances; first += INSTANCES_PER_CALL) {
+    const count = Math.min(INSTANCES_PER_CALL, instances - first);
+    const dataSize = sizes[first * 2 + 1] ?? 100;
+    for (;;) {
+      try {
+        await ec2.send(
+          new RunInstancesCommand({
+            ImageId: "ami-bench",
+            InstanceType: "m6i.large",
+            MinCount: count,
+            MaxCount: count,
+            Placement: { AvailabilityZone: `${region}a` },
+            BlockDeviceMappings: [
+              { DeviceName: "/dev/xvda", Ebs: { VolumeSize: 8, VolumeType: "gp3" } },
+              { DeviceName: "/dev/sdf", Ebs: { VolumeSize: dataSize, VolumeType: "gp3" } },
+            ],
+            TagSpecifications: [
+              {
+                ResourceType: "instance",
+                Tags: [
+                  { Key: "Name", Value: `bench-${first}` },
+                  { Key: "Backup", Value: "true" },
+                  { Key: "Retention", Value: "1" },
+                ],
+              },
+              { ResourceType: "volume", Tags: [{ Key: "Fleet", Value: "bench" }] },
+            ],
+          }),
+        );
+        break;
+      } catch (error) {
+        if ((error as { name?: string }).name !== "RequestLimitExceeded") throw error;
+        clock.advance(1000);
+      }
+    }
+  }
+  // Sizes per call are uniform for the data volume; report what was launched.
+  const launched: number[] = [];
+  for (let first = 0; first < instances; first += INSTANCES_PER_CALL) {
+    const count = Math.min(INSTANCES_PER_CALL, instances - first);
+    for (let i = 0; i < count; i += 1) launched.push(8, sizes[first * 2 + 1] ?? 100);
+  }
+  return { volumes: instances * 2, instances, sizes: launched };
+}

@@ -1,0 +1,295 @@
+import "./quiet";
+import "../local/polyfills";
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { awsDeps, silentLog } from "../lib/deps";
+import { startEmulator } from "../local/aws/server";
+import { VirtualClock } from "../local/clock";
+import { localConfig, runBackupCycle } from "../local/cycle";
+import { MAX_HISTORY_EVENTS, StepFunctionsQuotaError } from "../local/runner";
+import { runBaseline } from "./baseline";
+import { buildFleet } from "./fleet";
+import {
+  copySeconds,
+  LAMBDA_MEMORY_GB,
+  lowerBoundSeconds,
+  monthlyOrchestrationCost,
+  PRICES,
+  snapshotSeconds,
+} from "./model";
+
+/**
+ * `npm run bench [-- --json] [-- --sizes 100,1000]`: backs up fleets of 100, 1,000 and 10,000
+ * volumes on the embedded AWS with its quotas on and simulated time, once to make history and
+ * once measured (a day later, so every volume also prunes yesterday's snapshot in both regions),
+ * then runs the naive baseline on the same fleet. Prints the figures of issue 6.
+ */
+interface Figures {
+  volumes: number;
+  makespanSeconds: number;
+  lowerBoundSeconds: number;
+  ratio: number;
+  apiCallsPerVolume: Record<string, number>;
+  describeCallsPerVolume: number;
+  transitionsPerVolume: number;
+  maxHistoryEvents: number;
+  maxPayloadBytes: number;
+  lambdaInvocationsPerVolume: number;
+  orchestrationCostPerMonthUsd: number;
+  customMetricCostPerMonthUsd: number;
+  quotaViolations: number;
+  throttleFailures: number;
+  failedDrives: number;
+  cpuSeconds: number;
+  peakRssMB: number;
+}
+
+const DAY_MS = 86_400_000;
+const REGION = "us-east-1";
+const DR_REGION = "us-west-2";
+
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 50);
+sampler.unref();
+
+function perVolume(counts: Record<string, number>, volumes: number): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, round(v / volumes, 3)]),
+  );
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function benchFleet(volumes: number) {
+  process.env.AWS_ACCESS_KEY_ID ??= "bench";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0));
+  const emulator = await startEmulator({
+    clock,
+    snapshotDurationSeconds: snapshotSeconds,
+    copyDurationSeconds: copySeconds,
+  });
+  try {
+    const fleet = await buildFleet(emulator.endpoint, REGION, volumes, clock);
+    const sns = new SNSClient({ region: REGION, endpoint: emulator.endpoint, maxAttempts: 1 });
+    const topic = await sns.send(new CreateTopicCommand({ Name: "snapfleet-bench" }));
+    const config = localConfig({
+      endpoint: emulator.endpoint,
+      region: REGION,
+      drRegion: DR_REGION,
+      defaultRetention: "1",
+      topicArn: topic.TopicArn ?? "",
+    });
+    const toDay = (day: number) => {
+      const target = Date.UTC(2026, 0, 1 + day, 3);
+      if (clock.nowMs() < target) clock.advance(target - clock.nowMs());
+    };
+
+    toDay(1);
+    await runBackupCycle(config, clock);
+
+    toDay(2);
+    const ours = await measure(emulator, clock, fleet.volumes, async () => {
+      const run = await runBackupCycle(config, clock);
+      const { stats, drives } = run;
+      const invocations = Object.values(stats.taskInvocations).reduce((a, b) => a + b, 0);
+      const gbSeconds = Object.entries(stats.taskMillis).reduce(
+        (sum, [fn, ms]) => sum + (ms / 1000) * (LAMBDA_MEMORY_GB[fn] ?? 0.5),
+        0,
+      );
+      const cwRequests = Math.ceil((drives.length * 3) / 1000) + 1;
+      return {
+        transitions: stats.stateTransitions,
+        historyEvents: stats.historyEvents,
+        payloadBytes: stats.largestPayloadBytes,
+        lambdaInvocations: invocations,
+        costInputs: { transitions: stats.stateTransitions, lambdaInvocations: invocations, lambdaGbSeconds: gbSeconds, cloudWatchRequests: cwRequests },
+        failed: drives.filter((d) => d.status === "failed"),
+        prunedPerRegion: Math.max(
+          drives.reduce((n, d) => n + d.pruned.length, 0),
+          drives.reduce((n, d) => n + d.drPruned.length, 0),
+        ),
+      };
+    });
+
+    toDay(3);
+    const admin = new EC2Client({ region: REGION, endpoint: emulator.endpoint, maxAttempts: 1 });
+    const instanceIds: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await admin.send(new DescribeInstancesCommand({ MaxResults: 1000, NextToken }));
+      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) instanceIds.push(i.InstanceId ?? "");
+      NextToken = page.NextToken;
+      clock.advance(1000);
+    } while (NextToken);
+    toDay(4);
+    const baseline = await measure(emulator, clock, fleet.volumes, async () => {
+      const deps = awsDeps(config, clock, silentLog);
+      const result = await runBaseline(
+        { region: REGION, drRegion: DR_REGION, namespace: config.metricNamespace, instanceIds, retentionDays: 1 },
+        deps,
+      );
+      // Each naive Lambda task: about 0.3 s at 256 MB (an assumption; the polls dominate anyway).
+      const gbSeconds = result.lambdaInvocations * 0.3 * 0.25;
+      return {
+        transitions: result.transitions,
+        historyEvents: result.historyEvents,
+        payloadBytes: 0,
+        lambdaInvocations: result.lambdaInvocations,
+        costInputs: {
+          transitions: result.transitions,
+          lambdaInvocations: result.lambdaInvocations,
+          lambdaGbSeconds: gbSeconds,
+          cloudWatchRequests: result.cloudWatchRequests,
+        },
+        failed: Array.from({ length: result.failed }, () => ({ reason: "" })),
+        throttleFailures: result.throttleFailures,
+        prunedPerRegion: fleet.volumes,
+      };
+    });
+    const lb = lowerBoundSeconds(fleet.sizes, ours.prunedPerRegion);
+    const lbBaseline = lowerBoundSeconds(fleet.sizes, fleet.volumes);
+    return {
+      ...figures(ours, lb, fleet.volumes),
+      baseline: figures(baseline, lbBaseline, fleet.volumes),
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+interface Measured {
+  transitions: number;
+  historyEvents: number;
+  payloadBytes: number;
+  lambdaInvocations: number;
+  costInputs: Parameters<typeof monthlyOrchestrationCost>[0];
+  failed: { reason: string | null }[];
+  throttleFailures?: number;
+  prunedPerRegion: number;
+}
+
+async function measure(
+  emulator: Awaited<ReturnType<typeof startEmulator>>,
+  clock: VirtualClock,
+  volumes: number,
+  work: () => Promise<Measured>,
+) {
+  const requestsBefore = emulator.requests().length;
+  const quotasBefore = emulator.quotaStats();
+  const cpuBefore = process.cpuUsage();
+  const startMs = clock.nowMs();
+  peakRss = process.memoryUsage().rss;
+  let measured: Measured;
+  let sfnViolations = 0;
+  try {
+    measured = await work();
+  } catch (error) {
+    if (!(error instanceof StepFunctionsQuotaError)) throw error;
+    throw error;
+  }
+  if (measured.historyEvents > MAX_HISTORY_EVENTS) sfnViolations += 1;
+  const makespan = (clock.nowMs() - startMs) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const quotasAfter = emulator.quotaStats();
+  const calls: Record<string, number> = {};
+  for (const r of emulator.requests().slice(requestsBefore)) {
+    if (r.service !== "ec2") continue;
+    calls[r.action] = (calls[r.action] ?? 0) + 1;
+  }
+  return {
+    ...measured,
+    volumes,
+    makespan,
+    calls,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMB: peakRss / 2 ** 20,
+    quotaViolations:
+      sfnViolations +
+      (quotasAfter.throttled - quotasBefore.throttled) +
+      (quotasAfter.limitErrors - quotasBefore.limitErrors),
+  };
+}
+
+function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: number): Figures {
+  const describes = Object.entries(m.calls)
+    .filter(([action]) => action.startsWith("Describe"))
+    .reduce((n, [, v]) => n + v, 0);
+  const throttleFailures =
+    m.throttleFailures ??
+    m.failed.filter((d) => /RequestLimitExceeded|Throttl|LimitExceeded/.test(d.reason ?? "")).length;
+  return {
+    volumes,
+    makespanSeconds: round(m.makespan, 0),
+    lowerBoundSeconds: round(lb, 0),
+    ratio: round(m.makespan / lb, 3),
+    apiCallsPerVolume: perVolume(m.calls, volumes),
+    describeCallsPerVolume: round(describes / volumes, 3),
+    transitionsPerVolume: round(m.transitions / volumes, 3),
+    maxHistoryEvents: m.historyEvents,
+    maxPayloadBytes: m.payloadBytes,
+    lambdaInvocationsPerVolume: round(m.lambdaInvocations / volumes, 3),
+    orchestrationCostPerMonthUsd: round(monthlyOrchestrationCost(m.costInputs), 2),
+    // Three per-drive metrics per drive, four fleet-level ones.
+    customMetricCostPerMonthUsd: round((volumes * 3 + 4) * PRICES.customMetricMonth, 2),
+    quotaViolations: m.quotaViolations,
+    throttleFailures,
+    failedDrives: m.failed.length,
+    cpuSeconds: round(m.cpuSeconds, 1),
+    peakRssMB: round(m.peakRssMB, 0),
+  };
+}
+
+function printTable(results: (Figures & { baseline: Figures })[]): void {
+  const rows: [string, (f: Figures) => string][] = [
+    ["makespan (simulated)", (f) => `${f.makespanSeconds} s`],
+    ["lower bound", (f) => `${f.lowerBoundSeconds} s`],
+    ["ratio", (f) => `${f.ratio}`],
+    ["EC2 Describe calls / volume", (f) => `${f.describeCallsPerVolume}`],
+    ["EC2 calls / volume", (f) => Object.entries(f.apiCallsPerVolume).map(([k, v]) => `${k} ${v}`).join(", ")],
+    ["state transitions / volume", (f) => `${f.transitionsPerVolume}`],
+    ["max history events", (f) => `${f.maxHistoryEvents}`],
+    ["max payload", (f) => `${f.maxPayloadBytes} B`],
+    ["Lambda invocations / volume", (f) => `${f.lambdaInvocationsPerVolume}`],
+    ["orchestration $/month", (f) => `${f.orchestrationCostPerMonthUsd}`],
+    ["custom metrics $/month", (f) => `${f.customMetricCostPerMonthUsd}`],
+    ["quota violations", (f) => `${f.quotaViolations}`],
+    ["drives failed by throttling", (f) => `${f.throttleFailures} (of ${f.failedDrives} failed)`],
+    ["CPU seconds", (f) => `${f.cpuSeconds}`],
+    ["peak RSS", (f) => `${f.peakRssMB} MB`],
+  ];
+  for (const r of results) {
+    process.stdout.write(`\n== ${r.volumes} volumes\n`);
+    process.stdout.write(`${"".padEnd(30)}${"snapfleet".padEnd(44)}naive baseline\n`);
+    for (const [label, value] of rows) {
+      process.stdout.write(`${label.padEnd(30)}${value(r).padEnd(44)}${value(r.baseline)}\n`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes("--json");
+  const sizesArg = args[args.indexOf("--sizes") + 1];
+  const sizes = args.includes("--sizes") && sizesArg ? sizesArg.split(",").map(Number) : [100, 1000, 10_000];
+  const results: (Figures & { baseline: Figures })[] = [];
+  for (const volumes of sizes) {
+    const started = Date.now();
+    results.push(await benchFleet(volumes));
+    process.stderr.write(`bench: ${volumes} volumes took ${((Date.now() - started) / 1000).toFixed(1)} s of real time\n`);
+  }
+  if (json) process.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
+  else printTable(results);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
