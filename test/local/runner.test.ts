@@ -73,3 +73,33 @@ describe("VirtualClock", () => {
     expect(order).toEqual(["a@1000", "b@3000"]);
   });
 });
+
+describe("Step Functions quotas in the local runner", () => {
+  it("fails loudly when a state's output exceeds 256 KiB, as AWS would", async () => {
+    const definition = {
+      StartAt: "Big",
+      States: { Big: { Type: "Task", Resource: { "Fn::GetAtt": ["big", "Arn"] }, End: true } },
+    };
+    const run = runStateMachine(
+      {},
+      { definition, executionName: "t", handlers: { big: async () => ({ blob: "x".repeat(300_000) }) } },
+    );
+    await expect(run).rejects.toThrow(/States.DataLimitExceeded: the output of Big is 300011 bytes/);
+  });
+
+  it("counts transitions and history events of an execution", async () => {
+    const definition = {
+      StartAt: "A",
+      States: {
+        A: { Type: "Task", Resource: { "Fn::GetAtt": ["echo", "Arn"] }, Next: "B" },
+        B: { Type: "Pass", End: true },
+      },
+    };
+    const { stats } = await runStateMachine(
+      {},
+      { definition, executionName: "t", handlers: { echo: async () => ({}) } },
+    );
+    // 2 (execution) + 2 × 2 (states entered and exited) + 3 (Lambda scheduled, started, succeeded)
+    expect(stats).toMatchObject({ stateTransitions: 2, historyEvents: 9, taskInvocations: { echo: 1 } });
+  });
+});

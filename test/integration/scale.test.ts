@@ -1,0 +1,47 @@
+import { buildFleet } from "../../bench/fleet";
+import { copySeconds, snapshotSeconds } from "../../bench/model";
+import { startEmulator } from "../../local/aws/server";
+import { VirtualClock } from "../../local/clock";
+import { localConfig, runBackupCycle } from "../../local/cycle";
+
+/**
+ * A fleet on the embedded AWS with its quotas on (aws-limits.md): the run must stay inside every
+ * one of them — no throttled call, no limit error — and still back up every drive.
+ */
+describe("a 400-volume run with AWS's quotas enforced", () => {
+  it("backs up every drive without one throttled call or limit error, with few Describe calls", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0));
+    const emulator = await startEmulator({
+      clock,
+      snapshotDurationSeconds: snapshotSeconds,
+      copyDurationSeconds: copySeconds,
+    });
+    try {
+      const fleet = await buildFleet(emulator.endpoint, "us-east-1", 400, clock);
+      const config = localConfig({ endpoint: emulator.endpoint, defaultRetention: "1" });
+      clock.advance(3 * 3600_000);
+      await runBackupCycle(config, clock);
+      clock.advance(86_400_000);
+      const before = emulator.quotaStats();
+      const requestsBefore = emulator.requests().length;
+
+      const { drives, stats } = await runBackupCycle(config, clock);
+
+      const after = emulator.quotaStats();
+      const describes = emulator
+        .requests()
+        .slice(requestsBefore)
+        .filter((r) => r.service === "ec2" && r.action.startsWith("Describe")).length;
+      expect(drives).toHaveLength(fleet.volumes);
+      expect(drives.filter((d) => d.status !== "ok")).toEqual([]);
+      expect(drives.every((d) => d.pruned.length === 1 && d.drPruned.length === 1)).toBe(true);
+      expect(after.throttled - before.throttled).toBe(0);
+      expect(after.limitErrors - before.limitErrors).toBe(0);
+      expect(describes / fleet.volumes).toBeLessThanOrEqual(0.5);
+      expect(stats.stateTransitions / fleet.volumes).toBeLessThanOrEqual(8);
+      expect(stats.largestPayloadBytes).toBeLessThan(4096);
+    } finally {
+      await emulator.stop();
+    }
+  }, 120_000);
+});
