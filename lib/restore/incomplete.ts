@@ -96,9 +96,9 @@ export async function explainFailure(
     rollbackCommand = restoreCommand(plan, ["--rollback", ...stopFlag, ...startFlag]);
   lines.push(`To continue: ${continueCommand}`);
   if (rollbackCommand) lines.push(`To roll back: ${rollbackCommand}`);
-  else if (stopped && now.instance === "stopped" && plan.startAfter)
+  else if (stopped && now.instance !== "running" && plan.startAfter)
     lines.push(
-      `To start the instance as it was: aws ec2 start-instances --instance-ids ${plan.instance.instanceId} --region ${plan.region}`,
+      `To leave its volumes as they are and start the instance as it was: aws ec2 start-instances --instance-ids ${plan.instance.instanceId} --region ${plan.region}`,
     );
   lines.push("Nothing was deleted.");
   return new RestoreIncompleteError(

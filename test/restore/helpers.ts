@@ -173,8 +173,13 @@ export async function ec2State(aws: TestAws): Promise<unknown> {
 }
 
 /** The restore handlers of functions/, keyed by their serverless.yml names, for the local runner. */
-export function restoreHandlers(config: Config, aws: TestAws): Record<string, LocalHandler> {
-  const context = { config, deps: awsDeps(config, aws.clock, logger) } as HandlerContext;
+export function restoreHandlers(
+  config: Config,
+  aws: TestAws,
+  ec2?: (region: string) => EC2Client,
+): Record<string, LocalHandler> {
+  const deps = awsDeps(config, aws.clock, logger);
+  const context = { config, deps: ec2 ? { ...deps, ec2 } : deps } as HandlerContext;
   const get = () => context;
   const modules = { restorePlan, restoreStep, restoreCheck };
   return Object.fromEntries(
