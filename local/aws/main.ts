@@ -1,5 +1,32 @@
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { type FaultPlan, loadFaultPlan } from "./faults/plan";
+import type { QuotaOptions } from "./quotas";
 import { startEmulator } from "./server";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `--kms-key us-west-2=alias/dr` (repeatable) → `{ "us-west-2": ["alias/dr"] }`. */
+function kmsKeys(pairs: string[]): Record<string, string[]> | undefined {
+  if (pairs.length === 0) return undefined;
+  const keys: Record<string, string[]> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at < 1) throw new Error(`--kms-key must look like REGION=KEY, got ${pair}`);
+    const region = pair.slice(0, at);
+    keys[region] = [...(keys[region] ?? []), pair.slice(at + 1)];
+  }
+  return keys;
+}
+
+function quotas(value: string | boolean | undefined): boolean | QuotaOptions {
+  if (typeof value !== "string") return value !== false;
+  try {
+    return JSON.parse(readFileSync(value, "utf8")) as QuotaOptions;
+  } catch (err) {
+    throw new Error(`Cannot read the quota overrides ${value}: ${(err as Error).message}`);
+  }
+}
 
 /** `npm run local:aws -- --port 4566`: the emulator alone, in real time, until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -13,24 +40,51 @@ async function main(): Promise<void> {
       "--snapshot-seconds <n>",
       "how long every snapshot and copy stays pending (default: 60 s + 5 s per GiB)",
     )
+    .option("--faults <file>", "fault plan (JSON, see local/aws/faults/plan.ts) to inject during the run")
+    .option("--quotas <file>", "JSON overrides of AWS's quotas (see local/aws/quotas/config.ts)")
+    .option("--no-quotas", "turn AWS's API throttling and EBS limits off")
+    .option(
+      "--kms-key <region=key>",
+      "a KMS key the region has (repeatable); other regions accept any key",
+      collect,
+      [],
+    )
     .parse();
-  const opts = program.opts<{ port: string; host: string; accountId: string; snapshotSeconds?: string }>();
+  const opts = program.opts<{
+    port: string;
+    host: string;
+    accountId: string;
+    snapshotSeconds?: string;
+    faults?: string;
+    quotas?: string | boolean;
+    kmsKey: string[];
+  }>();
   const fixed = opts.snapshotSeconds === undefined ? undefined : Number(opts.snapshotSeconds);
   if (fixed !== undefined && !(fixed >= 0))
     throw new Error(`--snapshot-seconds must be a number >= 0, got ${opts.snapshotSeconds}`);
+  const faults: FaultPlan | undefined = opts.faults === undefined ? undefined : loadFaultPlan(opts.faults);
+  const keys = kmsKeys(opts.kmsKey);
   const emulator = await startEmulator({
     port: Number(opts.port),
     host: opts.host,
     accountId: opts.accountId,
+    quotas: quotas(opts.quotas),
+    ...(faults ? { faults } : {}),
+    ...(keys ? { kmsKeys: keys } : {}),
     ...(fixed === undefined
       ? {}
       : { snapshotDurationSeconds: () => fixed, copyDurationSeconds: () => fixed }),
   });
   process.stdout.write(`AWS emulator listening on ${emulator.endpoint}\n`);
+  if (faults) process.stdout.write(`Fault plan ${opts.faults} loaded\n`);
   process.stdout.write(
     `Try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${emulator.endpoint} ec2 describe-snapshots --region us-east-1\n`,
   );
   const shutdown = () => {
+    // What the run met, for whoever drove it: diagnostics, so on stderr.
+    const { events, ...faultCounts } = emulator.faultStats();
+    process.stderr.write(`quotas: ${JSON.stringify(emulator.quotaStats())}\n`);
+    process.stderr.write(`faults: ${JSON.stringify({ ...faultCounts, events: events.length })}\n`);
     emulator.stop().then(
       () => process.exit(0),
       () => process.exit(1),

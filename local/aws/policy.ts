@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { EmulatorClock } from "./clock";
+import type { Ec2Service } from "./ec2";
 import { KmsKeys } from "./ec2/kms";
 import type { Ec2Policy } from "./ec2/policy";
 import { AwsError } from "./errors";
@@ -9,11 +10,10 @@ import {
   FaultInjector,
   type FaultStats,
   type FiredAction,
+  hasTag,
   type RequestFault,
 } from "./faults/injector";
-import { type FaultPlan, parseFaultPlan } from "./faults/plan";
-import type { Input } from "./protocol/input";
-import type { Output } from "./protocol/xml";
+import { type FaultPlan, parseFaultPlan, type TriggerAction } from "./faults/plan";
 import { type QuotaOptions, type QuotaStats, Quotas, resolveQuotaConfig } from "./quotas";
 import type { Route } from "./routing";
 import { internalError, throttlingError } from "./service-errors";
@@ -24,8 +24,8 @@ export interface PolicyOptions {
   kmsKeys: Record<string, string[]> | undefined;
   clock: EmulatorClock;
   accountId: string;
-  /** Runs an EC2 action directly (no quotas, no faults), for the plan's triggers. */
-  ec2: (region: string, action: string, input: Input) => Output;
+  /** The EC2 service, for the plan's triggers (they bypass quotas and faults). */
+  ec2: () => Ec2Service;
 }
 
 /** What happens to a request before the service sees it. */
@@ -41,22 +41,16 @@ export type Admission =
  */
 export class RequestPolicy {
   readonly quotas: Quotas | undefined;
-  readonly faults: FaultInjector | undefined;
-  readonly kms: KmsKeys;
+  private faults: FaultInjector | undefined;
+  private kms: KmsKeys;
   readonly ec2Policy: Ec2Policy;
   private readonly stalled = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: PolicyOptions) {
     const config = resolveQuotaConfig(options.quotas);
     this.quotas = config ? new Quotas(config, options.clock, options.accountId) : undefined;
-    this.faults = options.faults
-      ? new FaultInjector(parseFaultPlan(options.faults), options.clock)
-      : undefined;
     this.kms = new KmsKeys(options.kmsKeys);
-    for (const m of this.faults?.plan.kms?.missing ?? []) {
-      if (m.keyIds === undefined) this.kms.remove(m.region);
-      for (const id of m.keyIds ?? []) this.kms.remove(m.region, id);
-    }
+    this.setFaults(options.faults);
     this.ec2Policy = {
       limits: config && config.ebs !== false ? config.ebs : undefined,
       limitExceeded: (region, action, code) => this.quotas?.recordLimit(region, action, code),
@@ -66,9 +60,22 @@ export class RequestPolicy {
           this.faults?.record("kmsKeyMissing", region, { resource: ref });
         return usable;
       },
-      snapshotFailure: (region, volumeId) => this.faults?.snapshotFailure(region, volumeId),
+      snapshotFailure: (region, volumeId, tags) => this.faults?.snapshotFailure(region, volumeId, tags),
       copyFailure: (region, sourceId) => this.faults?.copyFailure(region, sourceId),
     };
+  }
+
+  /**
+   * Installs a fault plan (or none), replacing the current one with its counters and its missing
+   * KMS keys. Throws on an invalid plan, naming the offending path.
+   */
+  setFaults(plan: FaultPlan | undefined): void {
+    this.faults = plan ? new FaultInjector(parseFaultPlan(plan), this.options.clock) : undefined;
+    this.kms = new KmsKeys(this.options.kmsKeys);
+    for (const m of this.faults?.plan.kms?.missing ?? []) {
+      if (m.keyIds === undefined) this.kms.remove(m.region);
+      for (const id of m.keyIds ?? []) this.kms.remove(m.region, id);
+    }
   }
 
   /** Planned faults first (a refused call takes no tokens), then the token buckets. */
@@ -159,29 +166,57 @@ export class RequestPolicy {
    */
   private runTriggers(fired: FiredAction[]): void {
     for (const { action: a, label } of fired) {
-      const resource = "volumeId" in a ? a.volumeId : "instanceId" in a ? a.instanceId : a.keyId;
-      let outcome = label;
-      try {
-        if (a.type === "detachVolume") this.options.ec2(a.region, "DetachVolume", { VolumeId: a.volumeId });
-        if (a.type === "deleteVolume") {
-          try {
-            this.options.ec2(a.region, "DetachVolume", { VolumeId: a.volumeId });
-          } catch {
-            // Not attached, or not detachable: DeleteVolume's own error says which.
-          }
-          this.options.ec2(a.region, "DeleteVolume", { VolumeId: a.volumeId });
-        }
-        if (a.type === "terminateInstance") {
-          this.options.ec2(a.region, "TerminateInstances", { InstanceId: { 1: a.instanceId } });
-        }
-        if (a.type === "deleteKmsKey") this.kms.remove(a.region, a.keyId);
-      } catch (err) {
-        outcome = `${label}: skipped, ${(err as Error).message}`;
+      if (a.type === "deleteKmsKey") {
+        this.kms.remove(a.region, a.keyId);
+        this.faults?.record("trigger", a.region, {
+          detail: label,
+          ...(a.keyId ? { resource: a.keyId } : {}),
+        });
+        continue;
       }
-      this.faults?.record("trigger", a.region, {
-        detail: outcome,
-        ...(resource !== undefined ? { resource } : {}),
-      });
+      const targets = this.targets(a);
+      if (targets.length === 0)
+        this.faults?.record("trigger", a.region, { detail: `${label}: skipped, no such resource` });
+      for (const id of targets) {
+        let outcome = label;
+        try {
+          this.runOn(a, id);
+        } catch (err) {
+          outcome = `${label}: skipped, ${(err as Error).message}`;
+        }
+        this.faults?.record("trigger", a.region, { detail: outcome, resource: id });
+      }
     }
+  }
+
+  /** The ids a trigger action names, directly or by tag. */
+  private targets(a: Exclude<TriggerAction, { type: "deleteKmsKey" }>): string[] {
+    const region = this.options.ec2().regionState(a.region);
+    if (a.type === "terminateInstance") {
+      if (a.instanceId !== undefined) return [a.instanceId];
+      const selector = a.instanceTag ?? "";
+      return [...region.instances.values()].filter((i) => hasTag(i.tags, selector)).map((i) => i.instanceId);
+    }
+    if (a.volumeId !== undefined) return [a.volumeId];
+    const selector = a.volumeTag ?? "";
+    return [...region.volumes.values()].filter((v) => hasTag(v.tags, selector)).map((v) => v.volumeId);
+  }
+
+  private runOn(a: Exclude<TriggerAction, { type: "deleteKmsKey" }>, id: string): void {
+    const ec2 = this.options.ec2();
+    if (a.type === "terminateInstance") {
+      ec2.handle(a.region, "TerminateInstances", { InstanceId: { 1: id } });
+      return;
+    }
+    if (a.type === "detachVolume") {
+      ec2.handle(a.region, "DetachVolume", { VolumeId: id });
+      return;
+    }
+    try {
+      ec2.handle(a.region, "DetachVolume", { VolumeId: id });
+    } catch {
+      // Not attached, or not detachable: DeleteVolume's own error says which.
+    }
+    ec2.handle(a.region, "DeleteVolume", { VolumeId: id });
   }
 }

@@ -72,6 +72,8 @@ export interface Emulator<C extends EmulatorClock = VirtualClock> {
   quotaStats(): QuotaStats;
   /** Faults injected by the fault plan. */
   faultStats(): FaultStats;
+  /** Replaces the fault plan (once the run's resources exist), with fresh counters; `undefined` for none. */
+  setFaults(plan: FaultPlan | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -146,7 +148,7 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     kmsKeys: options.kmsKeys,
     clock,
     accountId,
-    ec2: (region, action, input) => services.ec2.handle(region, action, input),
+    ec2: () => services.ec2,
   });
   const services: Services = {
     ec2: new Ec2Service({
@@ -215,6 +217,7 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     requests: () => log.map((r) => ({ ...r })),
     quotaStats: () => policy.quotaStats(),
     faultStats: () => policy.faultStats(),
+    setFaults: (plan) => policy.setFaults(plan),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         policy.close();

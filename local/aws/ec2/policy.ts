@@ -21,7 +21,7 @@ export interface Ec2Policy {
   /** Whether a KMS key reference (id, alias, key or alias ARN) names a usable key in `region`. */
   kmsKeyUsable(region: string, keyRef: string): boolean;
   /** A planned failure for the next snapshot of a volume: its state message, else `undefined`. */
-  snapshotFailure(region: string, volumeId: string): string | undefined;
+  snapshotFailure(region: string, volumeId: string, tags: Map<string, string>): string | undefined;
   /** A planned failure for the next copy of a snapshot into `region`: its state message, else `undefined`. */
   copyFailure(region: string, sourceSnapshotId: string): string | undefined;
 }

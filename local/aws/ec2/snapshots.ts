@@ -42,7 +42,7 @@ export function createSnapshot(ctx: Ec2Context, input: Input): Output {
   }
   checkSnapshotLimits(ctx, volume);
   const tagged = volume.tags.get(SNAPSHOT_RESULT_TAG) === "error";
-  const planned = tagged ? undefined : ctx.policy.snapshotFailure(ctx.region.region, volumeId);
+  const planned = tagged ? undefined : ctx.policy.snapshotFailure(ctx.region.region, volumeId, volume.tags);
   const snapshot: Snapshot = {
     snapshotId: newId("snap"),
     volumeId,

@@ -63,6 +63,12 @@ export function resourceIds(input: Input): string[] {
   });
 }
 
+/** Whether `tags` carry the `Key=Value` of a selector. */
+export function hasTag(tags: Map<string, string>, selector: string): boolean {
+  const at = selector.indexOf("=");
+  return tags.get(selector.slice(0, at)) === selector.slice(at + 1);
+}
+
 const matchesOne = (filter: string | string[] | undefined, value: string) =>
   filter === undefined ||
   filter === "*" ||
@@ -150,11 +156,13 @@ export class FaultInjector {
   }
 
   /** A planned `error` end for a new snapshot of the volume: its state message, else undefined. */
-  snapshotFailure(region: string, volumeId: string): string | undefined {
+  snapshotFailure(region: string, volumeId: string, tags: Map<string, string>): string | undefined {
     const s = this.plan.snapshots;
     if (!s) return undefined;
     const n = this.next(this.ordinals, `snapshot|${region}|${volumeId}`);
-    const listed = s.errorVolumeIds?.includes(volumeId) ?? false;
+    const listed =
+      (s.errorVolumeIds?.includes(volumeId) ?? false) ||
+      (s.errorVolumeTags ?? []).some((selector) => hasTag(tags, selector));
     if (!listed && !(uniform(this.seed, "snapshot", region, volumeId, n) < (s.errorRate ?? 0)))
       return undefined;
     this.record("snapshotError", region, { action: "CreateSnapshot", resource: volumeId });

@@ -14,15 +14,18 @@ import { z } from "zod";
  *     { "service": "cloudwatch", "action": "PutMetricData", "calls": [1, 2], "kind": "error" }
  *   ],
  *   "timeout": { "holdMs": 5000, "applied": 0.5 },
- *   "snapshots": { "errorRate": 0.05, "errorVolumeIds": ["vol-0abc"], "copyErrorRate": 0.01 },
+ *   "snapshots": { "errorRate": 0.05, "errorVolumeTags": ["Name=db-1-logs"], "copyErrorRate": 0.01 },
  *   "kms": { "missing": [{ "region": "us-west-2", "keyIds": ["alias/snapfleet-dr"] }] },
  *   "triggers": [
  *     { "after": { "action": "CreateSnapshot", "region": "us-east-1", "count": 3 },
- *       "do": [{ "type": "deleteVolume", "region": "us-east-1", "volumeId": "vol-0def" }] },
- *     { "at": "2026-01-01T03:10:00Z", "do": { "type": "terminateInstance", "region": "us-east-1", "instanceId": "i-0123" } }
+ *       "do": [{ "type": "deleteVolume", "region": "us-east-1", "volumeTag": "Name=web-1-data" }] },
+ *     { "at": "2026-01-01T03:10:00Z", "do": { "type": "terminateInstance", "region": "us-east-1", "instanceTag": "Name=db-1" } }
  *   ]
  * }
  * ```
+ *
+ * Resource ids are random, so a plan written before the run names volumes and instances by tag
+ * (`Key=Value`); `Emulator.setFaults(plan)` installs a plan once the resources exist.
  *
  * Request faults (`rules`) are injected before the operation runs, so a refused call changes
  * nothing, except a timeout whose `applied` draw says the operation ran and only its answer was lost.
@@ -64,13 +67,39 @@ const rule = z
     message: "calls and kind go together",
   });
 
+/** `Key=Value`: the resources carrying that tag (resolved when the trigger fires). */
+const tagSelector = z.string().regex(/^[^=]+=.*$/, "must look like Key=Value");
+const volumeTarget = {
+  region: z.string(),
+  volumeId: z.string().optional(),
+  volumeTag: tagSelector.optional(),
+};
+const oneTarget = (a: { volumeId?: string | undefined; volumeTag?: string | undefined }) =>
+  (a.volumeId === undefined) !== (a.volumeTag === undefined);
+
 const triggerAction = z.discriminatedUnion("type", [
-  /** Detach the volume from its instance (as if someone did it by hand). */
-  z.object({ type: z.literal("detachVolume"), region: z.string(), volumeId: z.string() }).strict(),
-  /** Delete the volume, detaching it first when attached. */
-  z.object({ type: z.literal("deleteVolume"), region: z.string(), volumeId: z.string() }).strict(),
-  /** Terminate the instance (its delete-on-termination volumes go with it). */
-  z.object({ type: z.literal("terminateInstance"), region: z.string(), instanceId: z.string() }).strict(),
+  /** Detach the volume(s) from their instance (as if someone did it by hand). */
+  z
+    .object({ type: z.literal("detachVolume"), ...volumeTarget })
+    .strict()
+    .refine(oneTarget, { message: "give either volumeId or volumeTag" }),
+  /** Delete the volume(s), detaching them first when attached. */
+  z
+    .object({ type: z.literal("deleteVolume"), ...volumeTarget })
+    .strict()
+    .refine(oneTarget, { message: "give either volumeId or volumeTag" }),
+  /** Terminate the instance(s) (their delete-on-termination volumes go with them). */
+  z
+    .object({
+      type: z.literal("terminateInstance"),
+      region: z.string(),
+      instanceId: z.string().optional(),
+      instanceTag: tagSelector.optional(),
+    })
+    .strict()
+    .refine((a) => (a.instanceId === undefined) !== (a.instanceTag === undefined), {
+      message: "give either instanceId or instanceTag",
+    }),
   /** Make a KMS key of the region missing; without `keyId`, every customer-managed key there. */
   z.object({ type: z.literal("deleteKmsKey"), region: z.string(), keyId: z.string().optional() }).strict(),
 ]);
@@ -115,8 +144,10 @@ export const faultPlanSchema = z
       .object({
         /** Rate of new snapshots (CreateSnapshot) that end in `error` once their duration has elapsed. */
         errorRate: rate.optional(),
-        /** Volumes whose new snapshots always end in `error` (as the `emulator:snapshot-result` tag does). */
+        /** Volumes whose new snapshots always end in `error` (as the `emulator:snapshot-result` tag does)... */
         errorVolumeIds: z.array(z.string()).optional(),
+        /** ... and volumes carrying one of these tags (`Key=Value`). */
+        errorVolumeTags: z.array(tagSelector).optional(),
         /** Rate of new copies (CopySnapshot) that end in `error`. */
         copyErrorRate: rate.optional(),
       })
