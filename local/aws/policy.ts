@@ -175,16 +175,17 @@ export class RequestPolicy {
         continue;
       }
       const targets = this.targets(a);
-      if (targets.length === 0)
-        this.faults?.record("trigger", a.region, { detail: `${label}: skipped, no such resource` });
+      if (targets.length === 0) {
+        this.faults?.record("trigger", a.region, { detail: `${label}: skipped, no such resource` }, true);
+      }
       for (const id of targets) {
-        let outcome = label;
         try {
           this.runOn(a, id);
+          this.faults?.record("trigger", a.region, { detail: label, resource: id });
         } catch (err) {
-          outcome = `${label}: skipped, ${(err as Error).message}`;
+          const detail = `${label}: skipped, ${(err as Error).message}`;
+          this.faults?.record("trigger", a.region, { detail, resource: id }, true);
         }
-        this.faults?.record("trigger", a.region, { detail: outcome, resource: id });
       }
     }
   }

@@ -24,6 +24,7 @@ export interface FaultStats {
   byKind: Record<FaultKind, number>;
   /** region → action → faults injected into calls of that action (request faults only). */
   byRegion: Record<string, Record<string, number>>;
+  /** Every fault in order, including triggers that had nothing to act on (their detail says skipped). */
   events: FaultEvent[];
 }
 
@@ -155,16 +156,18 @@ export class FaultInjector {
     return { kind: "timeout", holdMs: t.holdMs ?? 30_000, reset: t.reset ?? false, applied };
   }
 
-  /** A planned `error` end for a new snapshot of the volume: its state message, else undefined. */
+  /**
+   * A planned `error` end for a new snapshot of the volume: its state message, else undefined.
+   * The draw is keyed by the region's snapshot ordinal, not the volume id: ids are random per run.
+   */
   snapshotFailure(region: string, volumeId: string, tags: Map<string, string>): string | undefined {
     const s = this.plan.snapshots;
     if (!s) return undefined;
-    const n = this.next(this.ordinals, `snapshot|${region}|${volumeId}`);
+    const n = this.next(this.ordinals, `snapshot|${region}`);
     const listed =
       (s.errorVolumeIds?.includes(volumeId) ?? false) ||
       (s.errorVolumeTags ?? []).some((selector) => hasTag(tags, selector));
-    if (!listed && !(uniform(this.seed, "snapshot", region, volumeId, n) < (s.errorRate ?? 0)))
-      return undefined;
+    if (!listed && !(uniform(this.seed, "snapshot", region, n) < (s.errorRate ?? 0))) return undefined;
     this.record("snapshotError", region, { action: "CreateSnapshot", resource: volumeId });
     return `Snapshot failed (injected by the fault plan for volume ${volumeId})`;
   }
@@ -173,8 +176,8 @@ export class FaultInjector {
   copyFailure(region: string, sourceSnapshotId: string): string | undefined {
     const rate = this.plan.snapshots?.copyErrorRate ?? 0;
     if (rate === 0) return undefined;
-    const n = this.next(this.ordinals, `copy|${region}|${sourceSnapshotId}`);
-    if (!(uniform(this.seed, "copy", region, sourceSnapshotId, n) < rate)) return undefined;
+    const n = this.next(this.ordinals, `copy|${region}`);
+    if (!(uniform(this.seed, "copy", region, n) < rate)) return undefined;
     this.record("copyError", region, { action: "CopySnapshot", resource: sourceSnapshotId });
     return `Snapshot copy failed (injected by the fault plan for source ${sourceSnapshotId})`;
   }
@@ -197,13 +200,17 @@ export class FaultInjector {
     }, `${call.region}/${call.action}`);
   }
 
+  /** Logs a fault in `events`; counts it unless it was `skipped` (a trigger with nothing to act on). */
   record(
     kind: FaultKind,
     region: string,
     about: { action?: string; resource?: string; detail?: string } = {},
+    skipped = false,
   ): void {
-    this.counts.injected++;
-    this.counts.byKind[kind]++;
+    if (!skipped) {
+      this.counts.injected++;
+      this.counts.byKind[kind]++;
+    }
     this.counts.events.push({ kind, region, ...about, at: this.clock.now() });
   }
 
