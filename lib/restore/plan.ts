@@ -1,14 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { RestoreDeps } from "./deps";
-import {
-  DeviceNotAttachedError,
-  InvalidRestorePlanError,
-  NoRecoveryPointError,
-  UnusableVolumeError,
-} from "./errors";
-import { describeVolume, findTargetInstance, type TargetInstance, type VolumeInfo } from "./instance";
-import { chooseRecoveryPoint, findRecoveryPoints, type RecoveryPoint } from "./points";
-import { RESTORE_TAG, restoredVolumeTags } from "./tags";
+import { DeviceNotAttachedError, InvalidRestorePlanError } from "./errors";
+import { findTargetInstance, type TargetInstance, type VolumeInfo } from "./instance";
+import type { RecoveryPoint } from "./points";
+import { existingVolume, recoveryPoint, type Source } from "./source";
 import { keyProblems, volumeSpecProblems, zoneProblems } from "./validate";
 
 /** What the user asked for: CLI flags, or the restore state machine's input. */
@@ -100,123 +95,6 @@ export async function planRestore(request: RestoreRequest, deps: RestoreDeps): P
   const plan = buildPlan(request, instance, current, source);
   await validatePlan(plan, source.snapshotSizeGiB, deps);
   return plan;
-}
-
-interface Source {
-  snapshot: Omit<RecoveryPoint, "tags"> | null;
-  snapshotSizeGiB: number;
-  volume: PlannedVolume;
-}
-
-async function recoveryPoint(
-  request: RestoreRequest,
-  instance: TargetInstance,
-  deps: RestoreDeps,
-): Promise<Source> {
-  const selector = request.host ? { host: request.host } : { instanceId: instance.instanceId };
-  const what = request.host ? `host ${request.host}` : `instance ${instance.instanceId}`;
-  const points = await findRecoveryPoints(
-    { region: request.region, device: request.device, ...selector },
-    deps,
-  );
-  const at = request.at ? new Date(request.at) : undefined;
-  const chosen = chooseRecoveryPoint(points, at);
-  if (!chosen) {
-    throw new NoRecoveryPointError(await noPointMessage(request, what, points, selector, deps), {
-      instanceId: instance.instanceId,
-      region: request.region,
-    });
-  }
-  const current = instance.volumes.find((v) => v.attachedTo?.device === request.device);
-  const volumeType = request.volumeType ?? current?.volumeType ?? "gp3";
-  const sameType = current?.volumeType === volumeType;
-  const { tags, ...snapshot } = chosen;
-  return {
-    snapshot,
-    snapshotSizeGiB: chosen.sizeGiB,
-    volume: {
-      volumeId: null,
-      availabilityZone: request.az ?? instance.availabilityZone,
-      sizeGiB: request.sizeGiB ?? chosen.sizeGiB,
-      volumeType,
-      iops: sameType ? (current?.iops ?? null) : null,
-      throughput: sameType && volumeType === "gp3" ? (current?.throughput ?? null) : null,
-      encrypted: chosen.encrypted,
-      kmsKeyId: chosen.kmsKeyId,
-      tags: restoredVolumeTags(tags, chosen.snapshotId),
-    },
-  };
-}
-
-async function noPointMessage(
-  request: RestoreRequest,
-  what: string,
-  points: RecoveryPoint[],
-  selector: { host?: string; instanceId?: string },
-  deps: RestoreDeps,
-): Promise<string> {
-  const where = `${what} ${request.device} in ${request.region}`;
-  const completed = points.filter((p) => p.state === "completed");
-  if (completed.length > 0 && request.at) {
-    const oldest = completed[completed.length - 1] as RecoveryPoint;
-    return (
-      `No completed snapshot of ${where} was taken at or before ${request.at}. The oldest is ` +
-      `${oldest.snapshotId} taken ${oldest.takenAt}: pass a later --at, or omit it for the newest.`
-    );
-  }
-  if (points.length > 0) {
-    return `No snapshot of ${where} has completed yet (${points.map((p) => `${p.snapshotId} ${p.state}`).join(", ")}). Wait for it to complete and run the restore again.`;
-  }
-  const others = await findRecoveryPoints({ region: request.region, ...selector }, deps);
-  const devices = [...new Set(others.map((p) => p.device))].sort();
-  const hint =
-    devices.length > 0
-      ? `It has snapshots of ${devices.join(", ")}: check --device.`
-      : "Check the name or id (`snapfleet snapshots` lists recovery points), or pass --region for the DR region.";
-  return `No snapshot of ${where}. ${hint}`;
-}
-
-async function existingVolume(
-  request: RestoreRequest,
-  instance: TargetInstance,
-  deps: RestoreDeps,
-): Promise<Source> {
-  const volumeId = request.volumeId as string;
-  let volume: VolumeInfo;
-  try {
-    volume = await describeVolume(request.region, volumeId, deps);
-  } catch (error) {
-    throw new UnusableVolumeError(
-      `Volume ${volumeId} cannot be read in ${request.region} (${(error as Error).name}). Check --volume and --region.`,
-      { volumeId, region: request.region },
-      { cause: error },
-    );
-  }
-  const elsewhere =
-    volume.attachedTo &&
-    (volume.attachedTo.instanceId !== instance.instanceId || volume.attachedTo.device !== request.device);
-  if (elsewhere) {
-    throw new UnusableVolumeError(
-      `Volume ${volumeId} is attached to ${volume.attachedTo?.instanceId} at ${volume.attachedTo?.device}; --volume needs an available volume.`,
-      { volumeId, region: request.region },
-    );
-  }
-  const snapshotId = volume.tags[RESTORE_TAG.restoredFrom] ?? null;
-  return {
-    snapshot: null,
-    snapshotSizeGiB: 0,
-    volume: {
-      volumeId,
-      availabilityZone: volume.availabilityZone,
-      sizeGiB: volume.sizeGiB,
-      volumeType: volume.volumeType,
-      iops: volume.iops,
-      throughput: volume.throughput,
-      encrypted: volume.encrypted,
-      kmsKeyId: volume.kmsKeyId,
-      tags: snapshotId ? { [RESTORE_TAG.restoredFrom]: snapshotId } : {},
-    },
-  };
 }
 
 function buildPlan(

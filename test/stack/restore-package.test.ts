@@ -167,11 +167,10 @@ describe("restore role (least privilege)", () => {
   });
 
   it("may use KMS keys only through EC2 in the two regions, and grant only to AWS resources", () => {
+    // CloudFormation's own ${...} placeholders, not JavaScript's.
+    const sub = (region: string) => ({ "Fn::Sub": `ec2.\${${region}}.amazonaws.com` });
     const viaEc2 = {
-      "kms:ViaService": [
-        { "Fn::Sub": "ec2.${AWS::Region}.amazonaws.com" },
-        { "Fn::Sub": "ec2.${DrRegion}.amazonaws.com" },
-      ],
+      "kms:ViaService": [sub("AWS::Region"), sub("DrRegion")],
     };
 
     expect(bySid("UseKmsKeysThroughEbs").Condition).toEqual({ StringEquals: viaEc2 });
