@@ -10,6 +10,7 @@ import { defaultSnapshotDurationSeconds } from "./ec2/model";
 import { AwsError } from "./errors";
 import type { FaultStats } from "./faults/injector";
 import type { FaultPlan } from "./faults/plan";
+import { IamAuthorizer, type IamOptions } from "./iam";
 import { RequestPolicy } from "./policy";
 import {
   ec2ErrorReply,
@@ -39,6 +40,8 @@ export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   faults?: FaultPlan;
   /** KMS keys per region (ids, aliases or ARNs); a region not listed accepts any key. */
   kmsKeys?: Record<string, string[]>;
+  /** IAM enforcement for the listed access keys (`iam/index.ts`); other keys are unrestricted. */
+  iam?: IamOptions;
 }
 
 export interface PublishedMessage {
@@ -74,6 +77,8 @@ export interface Emulator<C extends EmulatorClock = VirtualClock> {
   faultStats(): FaultStats;
   /** Replaces the fault plan (once the run's resources exist), with fresh counters; `undefined` for none. */
   setFaults(plan: FaultPlan | undefined): void;
+  /** Evaluates the metric alarms for every whole minute of `clock` time since the last evaluation. */
+  evaluateAlarms(): void;
   stop(): Promise<void>;
 }
 
@@ -158,16 +163,24 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
       copyDurationSeconds: options.copyDurationSeconds ?? snapshotDurationSeconds,
       policy: policy.ec2Policy,
     }),
-    cloudwatch: new CloudWatchService(clock, accountId),
+    cloudwatch: new CloudWatchService(clock, accountId, (region, input) => {
+      services.sns.handle(region, "Publish", input);
+    }),
     sns: new SnsService(clock, accountId),
   };
   const log: { region: string; service: string; action: string }[] = [];
+  const iam = new IamAuthorizer(options.iam, {
+    accountId,
+    clock,
+    ec2State: (r) => services.ec2.regionState(r),
+  });
   const s3 = new S3Service(clock);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readBody(req)
       .then((body) => {
         const requestId = randomUUID();
+        services.cloudwatch.evaluateAlarms();
         let reply: Reply;
         if (isS3Request(req.headers)) {
           const s3Reply = s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId);
@@ -182,7 +195,8 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
         try {
           const r = route(req.headers, req.url ?? "/", body);
           log.push({ region: r.region, service: r.service ?? "unknown", action: r.action });
-          const admission = policy.admit(r);
+          const denied = iam.authorize(r, req.headers);
+          const admission = denied ? ({ kind: "fail", error: denied } as const) : policy.admit(r);
           if (admission.kind === "timeout") {
             policy.stall(r, admission.fault, req, res, () => dispatch(services, r, requestId));
             return;
@@ -218,6 +232,7 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     quotaStats: () => policy.quotaStats(),
     faultStats: () => policy.faultStats(),
     setFaults: (plan) => policy.setFaults(plan),
+    evaluateAlarms: () => services.cloudwatch.evaluateAlarms(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         policy.close();

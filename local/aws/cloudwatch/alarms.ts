@@ -1,13 +1,65 @@
 import type { EmulatorClock } from "../clock";
-import { missingParameter } from "../errors";
-import { bool, type Input, num, str, strList } from "../protocol/input";
+import { AwsError, invalidParameterValue, missingParameter } from "../errors";
+import { bool, type Input, num, objList, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
+import { COMPARISONS } from "./alarm-rules";
 import { readDimensions } from "./metrics";
 
 export type Alarm = { [key: string]: Output };
 
+const ANOMALY_COMPARISONS = [
+  "LessThanLowerOrGreaterThanUpperThreshold",
+  "LessThanLowerThreshold",
+  "GreaterThanUpperThreshold",
+];
+const MISSING_DATA = ["breaching", "notBreaching", "ignore", "missing"];
+
 /**
- * Stored only: alarms stay in INSUFFICIENT_DATA until alarm evaluation is emulated.
+ * The parameter rules of PutMetricAlarm: a statistic or a metric math query, a valid Period,
+ * Period x EvaluationPeriods within 7 days (1 day below one-hour periods), DatapointsToAlarm at
+ * most EvaluationPeriods.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
+ */
+function validate(input: Input): void {
+  const evaluationPeriods = num(input, "EvaluationPeriods");
+  if (evaluationPeriods === undefined) throw missingParameter("EvaluationPeriods");
+  if (evaluationPeriods < 1) throw invalidParameterValue("EvaluationPeriods must be at least 1.");
+  const comparison = str(input, "ComparisonOperator");
+  if (comparison === undefined) throw missingParameter("ComparisonOperator");
+  if (!(comparison in COMPARISONS) && !ANOMALY_COMPARISONS.includes(comparison))
+    throw invalidParameterValue(`The value ${comparison} for parameter ComparisonOperator is invalid.`);
+  const datapoints = num(input, "DatapointsToAlarm");
+  if (datapoints !== undefined && (datapoints < 1 || datapoints > evaluationPeriods))
+    throw invalidParameterValue("DatapointsToAlarm must be between 1 and EvaluationPeriods.");
+  const treat = str(input, "TreatMissingData");
+  if (treat !== undefined && !MISSING_DATA.includes(treat))
+    throw invalidParameterValue(`The value ${treat} for parameter TreatMissingData is invalid.`);
+  const usesMath = objList(input, "Metrics").length > 0;
+  const statistics = ["Statistic", "ExtendedStatistic"].filter((k) => str(input, k) !== undefined);
+  if (usesMath) return;
+  if (statistics.length !== 1)
+    throw new AwsError(
+      "InvalidParameterCombination",
+      "Exactly one element of the Statistic and ExtendedStatistic parameters must be specified.",
+    );
+  if (str(input, "MetricName") === undefined) throw missingParameter("MetricName");
+  if (str(input, "Namespace") === undefined) throw missingParameter("Namespace");
+  if (num(input, "Threshold") === undefined && str(input, "ThresholdMetricId") === undefined)
+    throw missingParameter("Threshold");
+  const period = num(input, "Period");
+  if (period === undefined) throw missingParameter("Period");
+  if (![10, 20, 30].includes(period) && (period < 60 || period % 60 !== 0))
+    throw invalidParameterValue("Period must be 10, 20, 30 or a multiple of 60.");
+  const limit = period >= 3600 ? 604_800 : 86_400;
+  if (period * evaluationPeriods > limit)
+    throw invalidParameterValue(
+      `The evaluation period (Period x EvaluationPeriods) must not exceed ${limit} seconds for this Period.`,
+    );
+}
+
+/**
+ * Creates or updates a metric alarm. A new alarm starts in INSUFFICIENT_DATA; an update keeps the
+ * state. `alarm-evaluation.ts` moves it from there, once per minute of emulator time.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html
  */
 export function putMetricAlarm(
@@ -17,6 +69,7 @@ export function putMetricAlarm(
 ): void {
   const name = str(input, "AlarmName");
   if (name === undefined) throw missingParameter("AlarmName");
+  validate(input);
   const now = at.clock.now();
   const previous = alarms.get(name);
   alarms.set(name, {
@@ -43,6 +96,11 @@ export function putMetricAlarm(
     Threshold: num(input, "Threshold"),
     ComparisonOperator: str(input, "ComparisonOperator"),
     TreatMissingData: str(input, "TreatMissingData"),
+    Metrics: objList(input, "Metrics").length > 0 ? (objList(input, "Metrics") as Output) : undefined,
+    ThresholdMetricId: str(input, "ThresholdMetricId"),
+    EvaluateLowSampleCountPercentile: str(input, "EvaluateLowSampleCountPercentile"),
+    StateReasonData: previous?.StateReasonData,
+    StateTransitionedTimestamp: previous?.StateTransitionedTimestamp ?? now,
   });
 }
 

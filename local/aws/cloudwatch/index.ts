@@ -2,6 +2,7 @@ import type { EmulatorClock } from "../clock";
 import { AwsError } from "../errors";
 import type { Input } from "../protocol/input";
 import type { Output } from "../protocol/xml";
+import { AlarmEvaluator, type AlarmPublisher } from "./alarm-evaluation";
 import { type Alarm, deleteAlarms, describeAlarms, putMetricAlarm } from "./alarms";
 import { type Datum, getMetricData, getMetricStatistics, listMetrics, putMetricData } from "./metrics";
 
@@ -46,11 +47,23 @@ export interface ReceivedDatum extends Datum {
 export class CloudWatchService {
   private readonly regions = new Map<string, RegionMetrics>();
   readonly received: ReceivedDatum[] = [];
+  private readonly alarmEvaluator: AlarmEvaluator;
 
+  /** `publish`: where alarm notifications go (the emulator's SNS); none when absent. */
   constructor(
     private readonly clock: EmulatorClock,
     private readonly accountId: string,
-  ) {}
+    publish?: AlarmPublisher,
+  ) {
+    const alarms = () =>
+      [...this.regions].map(([region, s]): [string, Map<string, Alarm>] => [region, s.alarms]);
+    this.alarmEvaluator = new AlarmEvaluator(clock, accountId, alarms, publish);
+  }
+
+  /** Evaluates the metric alarms for every whole minute of emulator time since the last call. */
+  evaluateAlarms(): void {
+    this.alarmEvaluator.evaluate();
+  }
 
   static handles(action: string): boolean {
     return ACTIONS.has(action);
@@ -69,7 +82,10 @@ export class CloudWatchService {
     const s = this.state(region);
     switch (action) {
       case "PutMetricData":
-        for (const d of putMetricData(s.data, input, this.clock)) this.received.push({ ...d, region });
+        for (const d of putMetricData(s.data, input, this.clock)) {
+          this.received.push({ ...d, region });
+          this.alarmEvaluator.record(region, d);
+        }
         return undefined;
       case "GetMetricStatistics":
         return getMetricStatistics(s.data, input);
