@@ -39,7 +39,13 @@ const STEPS_PER_VOLUME = 9; // describe, create, prune, copy, describe DR, prune
 const LAMBDA_TASKS_PER_VOLUME = 7;
 
 export async function runBaseline(
-  props: { region: string; drRegion: string; namespace: string; instanceIds: string[]; retentionDays: number },
+  props: {
+    region: string;
+    drRegion: string;
+    namespace: string;
+    instanceIds: string[];
+    retentionDays: number;
+  },
   deps: Deps,
 ): Promise<BaselineResult> {
   const started = deps.clock.now().getTime();
@@ -88,13 +94,17 @@ export async function runBaseline(
           new CopySnapshotCommand({
             SourceRegion: props.region,
             SourceSnapshotId: snapshotId,
-            TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "baseline:volume-id", Value: volumeId }] }],
+            TagSpecifications: [
+              { ResourceType: "snapshot", Tags: [{ Key: "baseline:volume-id", Value: volumeId }] },
+            ],
           }),
         ),
       );
       await pollUntilCompleted(dr, copy.SnapshotId as string);
       const drExisting = await call(() =>
-        dr.send(new DescribeSnapshotsCommand({ Filters: [{ Name: "tag:baseline:volume-id", Values: [volumeId] }] })),
+        dr.send(
+          new DescribeSnapshotsCommand({ Filters: [{ Name: "tag:baseline:volume-id", Values: [volumeId] }] }),
+        ),
       );
       await prune(dr, drExisting.Snapshots ?? [], copy.SnapshotId as string);
       for (const name of ["ElapsedTime", "Size", "Errors"]) {
@@ -127,7 +137,9 @@ export async function runBaseline(
     for (;;) {
       await deps.clock.sleep(POLL_MS);
       result.polls += 1;
-      const described = await call(() => client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })));
+      const described = await call(() =>
+        client.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })),
+      );
       const state = described.Snapshots?.[0]?.State;
       if (state === "completed") return;
       if (state === "error") throw new Error(`Snapshot ${snapshotId} failed`);
@@ -137,7 +149,8 @@ export async function runBaseline(
   const prune = async (client: EC2Client, snapshots: Snapshot[], keep: string) => {
     const cutoff = deps.clock.now().getTime() - props.retentionDays * 86_400_000;
     for (const s of snapshots) {
-      if (s.SnapshotId === keep || s.State !== "completed" || (s.StartTime?.getTime() ?? 0) > cutoff) continue;
+      if (s.SnapshotId === keep || s.State !== "completed" || (s.StartTime?.getTime() ?? 0) > cutoff)
+        continue;
       await call(() => client.send(new DeleteSnapshotCommand({ SnapshotId: s.SnapshotId })));
     }
   };
@@ -145,7 +158,9 @@ export async function runBaseline(
   await Promise.all(
     props.instanceIds.map(async (instanceId) => {
       try {
-        const described = await call(() => primary.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })));
+        const described = await call(() =>
+          primary.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+        );
         const mappings = described.Reservations?.[0]?.Instances?.[0]?.BlockDeviceMappings ?? [];
         await Promise.all(
           mappings.map((m) => backUpVolume(instanceId, m.Ebs?.VolumeId ?? "", m.DeviceName ?? "")),

@@ -24,7 +24,12 @@ export function volumeSizes(count: number, seed = 42): number[] {
   return Array.from({ length: count }, (_, i) => (i % 2 === 0 ? 8 : 20 + Math.floor(next() * 480)));
 }
 
-export async function buildFleet(endpoint: string, region: string, volumes: number, clock: VirtualClock): Promise<BenchFleet> {
+export async function buildFleet(
+  endpoint: string,
+  region: string,
+  volumes: number,
+  clock: VirtualClock,
+): Promise<BenchFleet> {
   const ec2 = new EC2Client({
     region,
     endpoint,

@@ -39,7 +39,8 @@ export function lowerBoundSeconds(sizes: number[], deletesPerRegion: number): nu
   const copies = sizes.map(copySeconds);
   const minSnap = Math.min(...snaps);
   const minCopy = Math.min(...copies);
-  const createFloor = Math.max(0, sizes.length - LIMITS.createBurst) / LIMITS.createPerSecond + minSnap + minCopy;
+  const createFloor =
+    Math.max(0, sizes.length - LIMITS.createBurst) / LIMITS.createPerSecond + minSnap + minCopy;
   let copyFloor = 0;
   for (const t of new Set(snaps)) {
     const after = copies.filter((_, i) => (snaps[i] ?? 0) >= t).reduce((a, b) => a + b, 0);

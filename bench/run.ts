@@ -107,7 +107,12 @@ async function benchFleet(volumes: number) {
         historyEvents: stats.historyEvents,
         payloadBytes: stats.largestPayloadBytes,
         lambdaInvocations: invocations,
-        costInputs: { transitions: stats.stateTransitions, lambdaInvocations: invocations, lambdaGbSeconds: gbSeconds, cloudWatchRequests: cwRequests },
+        costInputs: {
+          transitions: stats.stateTransitions,
+          lambdaInvocations: invocations,
+          lambdaGbSeconds: gbSeconds,
+          cloudWatchRequests: cwRequests,
+        },
         failed: drives.filter((d) => d.status === "failed"),
         prunedPerRegion: Math.max(
           drives.reduce((n, d) => n + d.pruned.length, 0),
@@ -122,7 +127,8 @@ async function benchFleet(volumes: number) {
     let NextToken: string | undefined;
     do {
       const page = await admin.send(new DescribeInstancesCommand({ MaxResults: 1000, NextToken }));
-      for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) instanceIds.push(i.InstanceId ?? "");
+      for (const r of page.Reservations ?? [])
+        for (const i of r.Instances ?? []) instanceIds.push(i.InstanceId ?? "");
       NextToken = page.NextToken;
       clock.advance(1000);
     } while (NextToken);
@@ -130,7 +136,13 @@ async function benchFleet(volumes: number) {
     const baseline = await measure(emulator, clock, fleet.volumes, async () => {
       const deps = awsDeps(config, clock, silentLog);
       const result = await runBaseline(
-        { region: REGION, drRegion: DR_REGION, namespace: config.metricNamespace, instanceIds, retentionDays: 1 },
+        {
+          region: REGION,
+          drRegion: DR_REGION,
+          namespace: config.metricNamespace,
+          instanceIds,
+          retentionDays: 1,
+        },
         deps,
       );
       // Each naive Lambda task: about 0.3 s at 256 MB (an assumption; the polls dominate anyway).
@@ -250,7 +262,13 @@ function printTable(results: (Figures & { baseline: Figures })[]): void {
     ["lower bound", (f) => `${f.lowerBoundSeconds} s`],
     ["ratio", (f) => `${f.ratio}`],
     ["EC2 Describe calls / volume", (f) => `${f.describeCallsPerVolume}`],
-    ["EC2 calls / volume", (f) => Object.entries(f.apiCallsPerVolume).map(([k, v]) => `${k} ${v}`).join(", ")],
+    [
+      "EC2 calls / volume",
+      (f) =>
+        Object.entries(f.apiCallsPerVolume)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", "),
+    ],
     ["state transitions / volume", (f) => `${f.transitionsPerVolume}`],
     ["max history events", (f) => `${f.maxHistoryEvents}`],
     ["max payload", (f) => `${f.maxPayloadBytes} B`],
@@ -280,7 +298,9 @@ async function main(): Promise<void> {
   for (const volumes of sizes) {
     const started = Date.now();
     results.push(await benchFleet(volumes));
-    process.stderr.write(`bench: ${volumes} volumes took ${((Date.now() - started) / 1000).toFixed(1)} s of real time\n`);
+    process.stderr.write(
+      `bench: ${volumes} volumes took ${((Date.now() - started) / 1000).toFixed(1)} s of real time\n`,
+    );
   }
   if (json) process.stdout.write(`${JSON.stringify({ results }, null, 2)}\n`);
   else printTable(results);

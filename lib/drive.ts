@@ -18,6 +18,12 @@ export interface DriveItem {
   prune: string[];
   /** The same for the DR region. */
   drPrune: string[];
+  /**
+   * How long the volume's last snapshot and DR copy took (seconds), from the previous run: the
+   * best guess of when this run's will be done, so the first status check is not wasted.
+   */
+  expectSnapshotSeconds?: number | undefined;
+  expectCopySeconds?: number | undefined;
   /** Set when the Retention or DrRetention tag is invalid: the drive is backed up but nothing is pruned. */
   retentionError?: string | undefined;
 }

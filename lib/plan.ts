@@ -136,6 +136,8 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
         prune: retentionError ? [] : primary.prune,
         drPrune: retentionError ? [] : dr.prune,
         drRetention: dr.policyText,
+        expectSnapshotSeconds: lastDuration(primarySnapshots.get(volumeId)),
+        expectCopySeconds: lastDuration(drSnapshots.get(volumeId)),
         ...(retentionError ? { retentionError } : {}),
       });
     }
@@ -197,6 +199,17 @@ function decidePrune(
     timeZone: ctx.timeZone,
   });
   return { policyText, prune };
+}
+
+/** Seconds the newest completed snapshot took, if AWS says when it completed. */
+function lastDuration(snapshots: Snapshot[] | undefined): number | undefined {
+  let newest: Snapshot | undefined;
+  for (const s of snapshots ?? []) {
+    if (s.State !== "completed" || !s.StartTime || !s.CompletionTime) continue;
+    if (!newest || (newest.StartTime as Date) < s.StartTime) newest = s;
+  }
+  if (!newest?.CompletionTime || !newest.StartTime) return undefined;
+  return (newest.CompletionTime.getTime() - newest.StartTime.getTime()) / 1000;
 }
 
 function facts(snapshot: Snapshot): SnapshotFacts {

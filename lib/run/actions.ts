@@ -28,7 +28,7 @@ export async function startSnapshots(ctx: RunContext, order: number[]): Promise<
       ctx.advance(index, "snapshotting", {
         snapshotId: started.snapshotId,
         startTime: new Date(now).toISOString(),
-        nextCheckAt: firstCheck(ctx, "snapshot", now),
+        nextCheckAt: firstCheck(ctx, "snapshot", now, index),
       });
     } catch (error) {
       if (retryable(error)) ctx.backOff(index, error, "CreateSnapshot");
@@ -57,7 +57,7 @@ export async function startCopies(ctx: RunContext): Promise<void> {
       ctx.advance(index, "copying", {
         copyId: started.snapshotId,
         copyStartTime: new Date(now).toISOString(),
-        nextCheckAt: firstCheck(ctx, "copy", now),
+        nextCheckAt: firstCheck(ctx, "copy", now, index),
       });
       inFlight += 1;
     } catch (error) {

@@ -124,12 +124,17 @@ export function predictCompletion(
   return Math.min(latest, Math.max(earliest, Math.ceil(eta)));
 }
 
-/** Initial check time of a snapshot or copy just requested. */
-export function firstCheck(ctx: RunContext, kind: Kind, now: number): number {
+/**
+ * Initial check time of a snapshot or copy just requested: when the volume's previous one took as
+ * long, else the average seen in this run, else 30 s.
+ */
+export function firstCheck(ctx: RunContext, kind: Kind, now: number, index: number): number {
+  const item = ctx.item(index);
+  const expected = kind === "snapshot" ? item.expectSnapshotSeconds : item.expectCopySeconds;
   const learned = average(
     kind === "snapshot" ? ctx.state.learned.snapshotSeconds : ctx.state.learned.copySeconds,
   );
-  return now + Math.max(ctx.options.minWakeSeconds, learned ?? 30) * 1000;
+  return now + Math.max(ctx.options.minWakeSeconds, expected ?? learned ?? 30) * 1000;
 }
 
 /**
@@ -172,16 +177,14 @@ async function listTagged(ctx: RunContext, region: string, filter: { Name: strin
     while (!ctx.take("describe", region))
       await ctx.deps.clock.sleep(ctx.budgets.msUntil("describe", region, ctx.now()));
     ctx.counters.apiCalls += 1;
-    const page = await ctx.deps
-      .ec2(region)
-      .send(
-        new DescribeSnapshotsCommand({
-          OwnerIds: ["self"],
-          Filters: [filter],
-          MaxResults: 1000,
-          ...(NextToken ? { NextToken } : {}),
-        }),
-      );
+    const page = await ctx.deps.ec2(region).send(
+      new DescribeSnapshotsCommand({
+        OwnerIds: ["self"],
+        Filters: [filter],
+        MaxResults: 1000,
+        ...(NextToken ? { NextToken } : {}),
+      }),
+    );
     result.push(...(page.Snapshots ?? []));
     NextToken = page.NextToken;
   } while (NextToken);

@@ -26,7 +26,7 @@ export const DEFAULT_COORDINATOR_OPTIONS: Omit<CoordinatorOptions, "namespace"> 
   headroom: 0.1,
   budgetSeconds: 600,
   maxAttempts: 8,
-  minWakeSeconds: 10,
+  minWakeSeconds: 20,
   maxWakeSeconds: 300,
   maxPendingSeconds: 24 * 3600,
 };

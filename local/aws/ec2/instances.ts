@@ -2,7 +2,7 @@ import { AwsError, invalidParameterValue, missingParameter } from "../errors";
 import { bool, type Input, num, obj, objList, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
 import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
-import { type Ec2Context, type Instance, type InstanceStateName, newId } from "./model";
+import { type Ec2Context, type Instance, type InstanceStateName, newId, type Volume } from "./model";
 import { getInstance } from "./resources";
 import { tagSet, tagsFor } from "./tags";
 import { addVolume, checkZone, fromSnapshot } from "./volumes";
@@ -20,8 +20,30 @@ function stateOf(name: InstanceStateName): Output {
   return { code: STATE_CODES[name], name };
 }
 
-function attachedVolumes(ctx: Ec2Context, instanceId: string) {
-  return [...ctx.region.volumes.values()].filter((v) => v.attachment?.instanceId === instanceId);
+const attachedIndex = new WeakMap<Ec2Context["region"], Map<string, Volume[]>>();
+
+/**
+ * Volumes attached to an instance. Indexed once per request (requests are handled synchronously;
+ * the index is dropped at the next microtask), so rendering a page of 1,000 instances does not
+ * scan every volume once per instance, and no later request sees a stale index.
+ */
+function attachedVolumes(ctx: Ec2Context, instanceId: string): Volume[] {
+  let byInstance = attachedIndex.get(ctx.region);
+  if (!byInstance) {
+    const index = new Map<string, Volume[]>();
+    for (const v of ctx.region.volumes.values()) {
+      const id = v.attachment?.instanceId;
+      if (id === undefined) continue;
+      const list = index.get(id) ?? [];
+      list.push(v);
+      index.set(id, list);
+    }
+    attachedIndex.set(ctx.region, index);
+    const region = ctx.region;
+    queueMicrotask(() => attachedIndex.delete(region));
+    byInstance = index;
+  }
+  return byInstance.get(instanceId) ?? [];
 }
 
 function render(ctx: Ec2Context, i: Instance): { [key: string]: Output } {

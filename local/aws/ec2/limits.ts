@@ -1,5 +1,5 @@
 import { AwsError } from "../errors";
-import type { Ec2Context, Volume } from "./model";
+import type { Ec2Context, Snapshot, Volume } from "./model";
 import { snapshotState } from "./snapshot-state";
 
 /**
@@ -40,9 +40,8 @@ export function checkSnapshotLimits(ctx: Ec2Context, volume: Volume): void {
   }
   const allowed =
     limits.pendingSnapshotsPerVolume[volume.volumeType] ?? limits.pendingSnapshotsPerVolume.default ?? 5;
-  const counted = [...ctx.region.snapshots.values()].filter((s) => {
-    if (s.volumeId !== volume.volumeId) return false;
-    const state = snapshotState(ctx.clock, s).state;
+  const counted = unfinishedStates(ctx).filter(({ snapshot, state }) => {
+    if (snapshot.volumeId !== volume.volumeId) return false;
     return state === "pending" || (limits.countErrorSnapshots && state === "error");
   }).length;
   if (counted >= allowed) {
@@ -60,8 +59,8 @@ export function checkSnapshotLimits(ctx: Ec2Context, volume: Volume): void {
 export function checkCopyLimit(ctx: Ec2Context, isCopy: (s: { volumeId: string }) => boolean): void {
   const limits = ctx.policy.limits;
   if (!limits) return;
-  const pending = [...ctx.region.snapshots.values()].filter(
-    (s) => isCopy(s) && snapshotState(ctx.clock, s).state === "pending",
+  const pending = unfinishedStates(ctx).filter(
+    ({ snapshot, state }) => isCopy(snapshot) && state === "pending",
   ).length;
   if (pending >= limits.concurrentCopiesPerRegion) {
     throw exceeded(
@@ -72,4 +71,21 @@ export function checkCopyLimit(ctx: Ec2Context, isCopy: (s: { volumeId: string }
         "Wait for pending copies to complete.",
     );
   }
+}
+
+/**
+ * The states of the region's unfinished snapshots, dropping those that completed or were deleted
+ * since (an `error` snapshot stays until deleted: AWS keeps counting it).
+ */
+function unfinishedStates(ctx: Ec2Context): { snapshot: Snapshot; state: string }[] {
+  const result: { snapshot: Snapshot; state: string }[] = [];
+  for (const snapshot of ctx.region.unfinished) {
+    const state = snapshotState(ctx.clock, snapshot).state;
+    if (state === "completed" || ctx.region.snapshots.get(snapshot.snapshotId) !== snapshot) {
+      ctx.region.unfinished.delete(snapshot);
+      continue;
+    }
+    result.push({ snapshot, state });
+  }
+  return result;
 }

@@ -79,6 +79,11 @@ export class RegionState {
   readonly volumes = new Map<string, Volume>();
   readonly snapshots = new Map<string, Snapshot>();
   readonly images = new Map<string, Image>();
+  /**
+   * Snapshots not yet seen finished: the EBS limits only ever count these, so a region with a
+   * long history does not make every CreateSnapshot scan all of it.
+   */
+  readonly unfinished = new Set<Snapshot>();
 
   constructor(readonly region: string) {}
 }

@@ -57,6 +57,7 @@ export function createSnapshot(ctx: Ec2Context, input: Input): Output {
     tags: tagsFor(input, "snapshot"),
   };
   ctx.region.snapshots.set(snapshot.snapshotId, snapshot);
+  ctx.region.unfinished.add(snapshot);
   volume.lastSnapshotMs = ctx.clock.nowMs();
   return render(ctx, snapshot);
 }
@@ -117,24 +118,39 @@ export function copySnapshot(ctx: Ec2Context, input: Input): Output {
     tags: tagsFor(input, "snapshot"),
   };
   ctx.region.snapshots.set(copy.snapshotId, copy);
+  ctx.region.unfinished.add(copy);
   return { snapshotId: copy.snapshotId, tagSet: copy.tags.size > 0 ? tagSet(copy.tags) : undefined };
 }
 
 function snapshotFilter(ctx: Ec2Context, s: Snapshot): FilterValues {
-  const st = snapshotState(ctx.clock, s);
-  const fields: Record<string, string[]> = {
-    "snapshot-id": [s.snapshotId],
-    "volume-id": [s.volumeId],
-    status: [st.state],
-    progress: [st.progress],
-    "owner-id": [ctx.accountId],
-    "start-time": [s.startTime.toISOString()],
-    description: [s.description],
-    encrypted: [String(s.encrypted)],
-    "volume-size": [String(s.volumeSize)],
-    "storage-tier": ["standard"],
+  // Fields are worked out only when a filter asks for them: a tag filter over a long history
+  // should not compute every snapshot's state.
+  return (name) => {
+    switch (name) {
+      case "snapshot-id":
+        return [s.snapshotId];
+      case "volume-id":
+        return [s.volumeId];
+      case "status":
+        return [snapshotState(ctx.clock, s).state];
+      case "progress":
+        return [snapshotState(ctx.clock, s).progress];
+      case "owner-id":
+        return [ctx.accountId];
+      case "start-time":
+        return [s.startTime.toISOString()];
+      case "description":
+        return [s.description];
+      case "encrypted":
+        return [String(s.encrypted)];
+      case "volume-size":
+        return [String(s.volumeSize)];
+      case "storage-tier":
+        return ["standard"];
+      default:
+        return tagFilterValues(s.tags, name);
+    }
   };
-  return (name) => fields[name] ?? tagFilterValues(s.tags, name);
 }
 
 /** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshots.html */
