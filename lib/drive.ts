@@ -24,6 +24,8 @@ export interface DriveItem {
    */
   expectSnapshotSeconds?: number | undefined;
   expectCopySeconds?: number | undefined;
+  /** When the data of the volume's newest completed DR copy was taken (its start), for DR lag. */
+  lastDrCopyAt?: string | undefined;
   /** Set when the Retention or DrRetention tag is invalid: the drive is backed up but nothing is pruned. */
   retentionError?: string | undefined;
 }

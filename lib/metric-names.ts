@@ -18,6 +18,8 @@ export const FLEET_METRICS = {
   VolumesFailed: { name: "VolumesFailed", unit: "Count" },
   MaxElapsedTime: { name: "MaxElapsedTime", unit: "Seconds" },
   RunDuration: { name: "RunDuration", unit: "Seconds" },
+  /** Age of the newest DR copy of the stalest drive: how much data a region loss would cost. */
+  DrLag: { name: "DrLag", unit: "Seconds" },
 } as const;
 
 export const DEFAULT_NAMESPACE = "Organization/Backup";

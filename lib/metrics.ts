@@ -2,6 +2,7 @@ import { type MetricDatum, PutMetricDataCommand, type StandardUnit } from "@aws-
 import type { Deps } from "./deps";
 import type { DriveRecord } from "./drive";
 import { DIMENSION_DRIVE, DIMENSION_SERVER, DRIVE_METRICS, FLEET_METRICS } from "./metric-names";
+import { withRetry } from "./retry";
 
 /** PutMetricData takes at most 1,000 metrics per request (aws-limits.md). */
 export const METRICS_PER_REQUEST = 1000;
@@ -40,22 +41,31 @@ export interface FleetFigures {
   volumesFailed: number;
   maxElapsedSeconds: number;
   runDurationSeconds: number;
+  /** Age of the newest DR copy of the stalest drive; null when no drive has a DR copy yet. */
+  drLagSeconds: number | null;
 }
 
+/** VolumesBackedUp is always sent, even as 0: the missed-run alarm counts its samples. */
 export function fleetMetrics(figures: FleetFigures, timestamp: Date): MetricDatum[] {
-  return [
+  const data = [
     datum(FLEET_METRICS.VolumesBackedUp, figures.volumesBackedUp, timestamp),
     datum(FLEET_METRICS.VolumesFailed, figures.volumesFailed, timestamp),
     datum(FLEET_METRICS.MaxElapsedTime, figures.maxElapsedSeconds, timestamp),
     datum(FLEET_METRICS.RunDuration, figures.runDurationSeconds, timestamp),
   ];
+  if (figures.drLagSeconds !== null) data.push(datum(FLEET_METRICS.DrLag, figures.drLagSeconds, timestamp));
+  return data;
 }
 
 export async function putMetrics(namespace: string, data: MetricDatum[], deps: Deps): Promise<void> {
   for (let i = 0; i < data.length; i += METRICS_PER_REQUEST) {
     const batch = data.slice(i, i + METRICS_PER_REQUEST);
     try {
-      await deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch }));
+      await withRetry(
+        () => deps.cloudwatch.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: batch })),
+        deps,
+        "PutMetricData",
+      );
     } catch (error) {
       // The SDK has already retried; log the data so a final failure loses nothing.
       deps.log.error("PutMetricData failed; the metrics are in this log line", {

@@ -138,6 +138,7 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
         drRetention: dr.policyText,
         expectSnapshotSeconds: lastDuration(primarySnapshots.get(volumeId)),
         expectCopySeconds: lastDuration(drSnapshots.get(volumeId)),
+        lastDrCopyAt: newestCompleted(drSnapshots.get(volumeId))?.StartTime?.toISOString(),
         ...(retentionError ? { retentionError } : {}),
       });
     }
@@ -201,13 +202,18 @@ function decidePrune(
   return { policyText, prune };
 }
 
-/** Seconds the newest completed snapshot took, if AWS says when it completed. */
-function lastDuration(snapshots: Snapshot[] | undefined): number | undefined {
+function newestCompleted(snapshots: Snapshot[] | undefined): Snapshot | undefined {
   let newest: Snapshot | undefined;
   for (const s of snapshots ?? []) {
-    if (s.State !== "completed" || !s.StartTime || !s.CompletionTime) continue;
+    if (s.State !== "completed" || !s.StartTime) continue;
     if (!newest || (newest.StartTime as Date) < s.StartTime) newest = s;
   }
+  return newest;
+}
+
+/** Seconds the newest completed snapshot took, if AWS says when it completed. */
+function lastDuration(snapshots: Snapshot[] | undefined): number | undefined {
+  const newest = newestCompleted(snapshots);
   if (!newest?.CompletionTime || !newest.StartTime) return undefined;
   return (newest.CompletionTime.getTime() - newest.StartTime.getTime()) / 1000;
 }

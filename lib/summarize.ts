@@ -17,6 +17,8 @@ export interface RunFacts {
   skipped: { instanceId: string; volumeId?: string | undefined; reason: string }[];
   orphans?: OrphanGroup[] | undefined;
   orphanDeleted?: string[] | undefined;
+  /** Per drive (same order), when the data of its newest DR copy was taken, if it has one. */
+  drCopyTimes?: (string | null)[] | undefined;
   /** Set when the coordinator itself failed: drives it had not finished are reported failed. */
   abortedBecause?: string | undefined;
 }
@@ -41,6 +43,7 @@ export function summarizeRun(props: RunFacts, now: Date): RunSummary {
     volumesFailed: failed.length,
     maxElapsedSeconds: Math.max(0, ...drives.map((d) => d.elapsedSeconds ?? 0)),
     runDurationSeconds: Math.max(0, (now.getTime() - Date.parse(props.startedAt)) / 1000),
+    drLagSeconds: drLag(props.drCopyTimes, now),
   };
   const verdict = failed.length === 0 ? "OK" : `${failed.length} FAILED`;
   const subject = `snapfleet ${props.region}: ${verdict}, ${ok.length}/${drives.length} drives backed up`;
@@ -49,6 +52,7 @@ export function summarizeRun(props: RunFacts, now: Date): RunSummary {
     ...(props.abortedBecause ? [`The run was cut short: ${props.abortedBecause}`] : []),
     `Drives backed up: ${ok.length}. Failed: ${failed.length}. Skipped: ${props.skipped.length}.`,
     `Slowest snapshot: ${figures.maxElapsedSeconds} s. Run duration: ${figures.runDurationSeconds} s.`,
+    ...drLines(props.drCopyTimes, figures.drLagSeconds),
     "",
   ];
   if (failed.length > 0) {
@@ -78,6 +82,20 @@ export function summarizeRun(props: RunFacts, now: Date): RunSummary {
     orphanSnapshotsDeleted,
     ...figures,
   };
+}
+
+function drLag(times: (string | null)[] | undefined, now: Date): number | null {
+  const known = (times ?? []).filter((t): t is string => t !== null).map((t) => Date.parse(t));
+  if (known.length === 0) return null;
+  return Math.max(0, Math.round((now.getTime() - Math.min(...known)) / 1000));
+}
+
+function drLines(times: (string | null)[] | undefined, lag: number | null): string[] {
+  if (times === undefined) return [];
+  const missing = times.filter((t) => t === null).length;
+  const lines = lag === null ? [] : [`DR lag (newest DR copy of the stalest drive): ${lag} s.`];
+  if (missing > 0) lines.push(`Drives without any DR copy: ${missing}.`);
+  return lines;
 }
 
 /** Beyond this many orphaned volumes, the digest counts them instead of listing each. */
@@ -144,6 +162,12 @@ export async function publishSummary(props: SummarizeProps, deps: Deps): Promise
       skipped: plan.skipped,
       orphans: plan.orphans,
       orphanDeleted: state.orphanDeleted,
+      drCopyTimes: plan.drRegion
+        ? plan.drives.map((item, i) => {
+            const drive = state.drives[i] as DriveProgress;
+            return drive.copyCompletionTime ? (drive.startTime ?? null) : (item.lastDrCopyAt ?? null);
+          })
+        : undefined,
       abortedBecause: props.abortedBecause,
     },
     deps.clock.now(),

@@ -51,3 +51,27 @@ describe("summarizeRun", () => {
     expect(summary.message).not.toContain("vol-3");
   });
 });
+
+describe("DR lag", () => {
+  const base = { runId: "run-1", startedAt: "2026-01-02T03:00:00.000Z", region: "us-east-1", skipped: [] };
+
+  it("is the age of the newest DR copy of the stalest drive, and names drives without any", () => {
+    const summary = summarizeRun(
+      {
+        ...base,
+        drives: [record({}), record({ volumeId: "vol-2" }), record({ volumeId: "vol-3" })],
+        drCopyTimes: ["2026-01-02T03:00:00.000Z", "2026-01-01T03:00:00.000Z", null],
+      },
+      new Date("2026-01-02T04:00:00Z"),
+    );
+    expect(summary.drLagSeconds).toBe(25 * 3600);
+    expect(summary.message).toContain("DR lag (newest DR copy of the stalest drive): 90000 s.");
+    expect(summary.message).toContain("Drives without any DR copy: 1.");
+  });
+
+  it("is not reported when there is no DR region", () => {
+    const summary = summarizeRun({ ...base, drives: [record({})] }, new Date("2026-01-02T04:00:00Z"));
+    expect(summary.drLagSeconds).toBeNull();
+    expect(summary.message).not.toContain("DR lag");
+  });
+});

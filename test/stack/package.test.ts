@@ -435,3 +435,33 @@ describe("run manifests bucket", () => {
     expect(manifests?.Resource).toEqual({ "Fn::Sub": "${RunBucket.Arn}/runs/*" });
   });
 });
+
+describe("DR lag alarm and dashboard", () => {
+  it("alarms when DrLag exceeds its threshold parameter", () => {
+    const alarm = resource("DrLagAlarm").Properties as Record<string, Json>;
+    expect(alarm).toMatchObject({
+      MetricName: FLEET_METRICS.DrLag.name,
+      Statistic: "Maximum",
+      ComparisonOperator: "GreaterThanThreshold",
+      Threshold: ref("DrLagThresholdSeconds"),
+    });
+  });
+
+  it("has a dashboard whose body is valid JSON once substituted, with the four widgets", () => {
+    const sub = (resource("Dashboard").Properties.DashboardBody as { "Fn::Sub": [string, Json] })[
+      "Fn::Sub"
+    ][0];
+    const body = JSON.parse(
+      sub
+        .replaceAll("${AWS::Region}", "us-east-1")
+        .replaceAll("${Namespace}", "Organization/Backup")
+        .replaceAll("${DrLagThresholdSeconds}", "172800"),
+    ) as { widgets: { properties: { title: string } }[] };
+    expect(body.widgets.map((w) => w.properties.title)).toEqual([
+      "Drives backed up and failed per run",
+      "DR lag (s)",
+      "Slowest drives (ElapsedTime, s)",
+      "Slowest snapshot and run duration (s)",
+    ]);
+  });
+});
