@@ -34,6 +34,7 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
     drives: plan.instances.flatMap((i) => i.drives),
     skipped: plan.skipped,
     orphans: plan.orphans,
+    drKmsKeyId: config.drKmsKeyId,
     budgets: budgets.snapshot(),
   };
   const bytes = await putJson(config.bucket, planKey(plan.runId), stored, deps);

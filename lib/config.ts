@@ -22,6 +22,7 @@ export const configSchema = z.object({
     .refine(isValidTimeZone, { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
   SNAPFLEET_ORPHANS: z.enum(["keep", "apply-recorded"]).default("keep"),
   SNAPFLEET_BUCKET: z.string().default(""),
+  SNAPFLEET_DR_KMS_KEY: z.string().default(""),
   SNAPFLEET_COPY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
   SNAPFLEET_API_HEADROOM: z.coerce.number().min(0).max(0.9).default(0.1),
   AWS_ENDPOINT_URL: z.string().optional(),
@@ -38,6 +39,8 @@ export interface Config {
   timeZone: string;
   /** Snapshots of volumes that are gone or no longer selected: kept, or pruned by their recorded policy. */
   orphans: "keep" | "apply-recorded";
+  /** KMS key (id, alias or ARN in the DR region) for copies of encrypted snapshots; "" = default EBS key. */
+  drKmsKeyId: string;
   /** S3 bucket for run manifests (plan, progress, results). */
   bucket: string;
   /** Concurrent DR copies (AWS allows 20 per destination region). */
@@ -66,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: e.SNAPFLEET_RETENTION_TIMEZONE,
     orphans: e.SNAPFLEET_ORPHANS,
     bucket: e.SNAPFLEET_BUCKET,
+    drKmsKeyId: e.SNAPFLEET_DR_KMS_KEY,
     copyConcurrency: e.SNAPFLEET_COPY_CONCURRENCY,
     apiHeadroom: e.SNAPFLEET_API_HEADROOM,
     endpoint: e.AWS_ENDPOINT_URL,

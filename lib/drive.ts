@@ -10,6 +10,8 @@ export interface DriveItem {
   device: string;
   volumeId: string;
   sizeGiB: number;
+  /** Whether the volume (so its snapshots) is encrypted. */
+  encrypted?: boolean | undefined;
   /** Tags the new snapshot gets (volume tags plus snapfleet's bookkeeping). */
   tags: TagMap;
   /** The DR region's policy, recorded on the DR copy. */

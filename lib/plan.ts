@@ -124,6 +124,7 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
         device,
         volumeId,
         sizeGiB: volume?.Size ?? 0,
+        encrypted: volume?.Encrypted ?? false,
         tags: snapshotTags({
           volumeTags,
           instanceId,

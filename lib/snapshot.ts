@@ -36,11 +36,18 @@ export async function copyToDr(
   item: DriveItem,
   sourceSnapshotId: string,
   deps: Deps,
+  options: { kmsKeyId?: string | undefined } = {},
 ): Promise<StartedSnapshot> {
+  // An encrypted snapshot's copy needs a key in the destination region: the configured one, or
+  // the region's default EBS key when none is configured.
+  const encryption = item.encrypted
+    ? { Encrypted: true, ...(options.kmsKeyId ? { KmsKeyId: options.kmsKeyId } : {}) }
+    : {};
   const result = await deps.ec2(item.drRegion).send(
     new CopySnapshotCommand({
       SourceRegion: item.region,
       SourceSnapshotId: sourceSnapshotId,
+      ...encryption,
       Description: `snapfleet DR copy of ${sourceSnapshotId} from ${item.region} (${item.host} ${item.device})`,
       TagSpecifications: [
         {

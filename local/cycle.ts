@@ -72,6 +72,7 @@ export function localConfig(overrides: Partial<Config> & { endpoint: string }): 
     timeZone: "UTC",
     orphans: "keep",
     bucket: "snapfleet-runs",
+    drKmsKeyId: "",
     copyConcurrency: 20,
     apiHeadroom: 0.1,
     ...overrides,

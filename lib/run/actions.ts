@@ -1,7 +1,8 @@
 import { DeleteSnapshotCommand } from "@aws-sdk/client-ec2";
-import { isTransient } from "../retry";
+import { isThrottle, isTransient } from "../retry";
 import { copyToDr, createSnapshot } from "../snapshot";
-import { firstCheck } from "./checks";
+import { TAG } from "../tags";
+import { findRunSnapshot, firstCheck } from "./checks";
 import { describe, type RunContext } from "./context";
 import type { DriveProgress } from "./state";
 
@@ -15,12 +16,19 @@ const LIMIT_ERRORS = new Set([
 const retryable = (error: unknown) =>
   isTransient(error) || LIMIT_ERRORS.has((error as { name?: string })?.name ?? "");
 
+/**
+ * A timeout, a dropped connection or a 5xx may come after AWS has done the work: the next attempt
+ * looks for what this run made first. Throttling and limit errors are refused before any work.
+ */
+const mayHaveApplied = (error: unknown) => isTransient(error) && !isThrottle(error);
+
 /** Requests snapshots of queued drives, largest first, as far as the CreateSnapshot budget allows. */
 export async function startSnapshots(ctx: RunContext, order: number[]): Promise<void> {
   const now = ctx.now();
   for (const index of order) {
     const drive = ctx.state.drives[index] as DriveProgress;
     if (drive.phase !== "queued" || (drive.notBefore ?? 0) > now) continue;
+    if (drive.uncertain && (await adopt(ctx, index, "snapshot"))) continue;
     if (!ctx.take("createSnapshot", ctx.plan.region)) return;
     try {
       ctx.counters.apiCalls += 1;
@@ -31,6 +39,7 @@ export async function startSnapshots(ctx: RunContext, order: number[]): Promise<
         nextCheckAt: firstCheck(ctx, "snapshot", now, index),
       });
     } catch (error) {
+      if (mayHaveApplied(error)) drive.uncertain = true;
       if (retryable(error)) ctx.backOff(index, error, "CreateSnapshot");
       else ctx.fail(index, `CreateSnapshot of ${ctx.item(index).volumeId} failed: ${describe(error)}`);
     }
@@ -48,12 +57,18 @@ export async function startCopies(ctx: RunContext): Promise<void> {
     );
   for (const index of queue) {
     if (inFlight >= ctx.options.copyConcurrency) return;
-    if (!ctx.take("copySnapshot", region)) return;
     const drive = ctx.state.drives[index] as DriveProgress;
+    if (drive.uncertain && (await adopt(ctx, index, "copy"))) {
+      inFlight += 1;
+      continue;
+    }
+    if (!ctx.take("copySnapshot", region)) return;
     const now = ctx.now();
     try {
       ctx.counters.apiCalls += 1;
-      const started = await copyToDr(ctx.item(index), drive.snapshotId ?? "", ctx.deps);
+      const started = await copyToDr(ctx.item(index), drive.snapshotId ?? "", ctx.deps, {
+        kmsKeyId: ctx.plan.drKmsKeyId,
+      });
       ctx.advance(index, "copying", {
         copyId: started.snapshotId,
         copyStartTime: new Date(now).toISOString(),
@@ -61,6 +76,7 @@ export async function startCopies(ctx: RunContext): Promise<void> {
       });
       inFlight += 1;
     } catch (error) {
+      if (mayHaveApplied(error)) drive.uncertain = true;
       if (retryable(error)) ctx.backOff(index, error, "CopySnapshot");
       else ctx.fail(index, `DR copy of ${drive.snapshotId} to ${region} could not start: ${describe(error)}`);
     }
@@ -140,4 +156,41 @@ async function deleteOne(
     if (isTransient(error)) return "retry";
     return describe(error);
   }
+}
+
+/**
+ * Before repeating a CreateSnapshot or CopySnapshot whose answer was lost: this run's snapshot of
+ * the volume (or copy of the snapshot), found by its snapfleet:run tag, is adopted instead.
+ */
+async function adopt(ctx: RunContext, index: number, kind: "snapshot" | "copy"): Promise<boolean> {
+  const drive = ctx.state.drives[index] as DriveProgress;
+  const item = ctx.item(index);
+  const region = kind === "snapshot" ? ctx.plan.region : ctx.plan.drRegion;
+  if (!ctx.take("describe", region)) return true; // try again next round, without a second create
+  const found = await findRunSnapshot(
+    ctx,
+    region,
+    kind === "snapshot"
+      ? { [TAG.volumeId]: item.volumeId }
+      : { [TAG.sourceSnapshot]: drive.snapshotId ?? "" },
+  ).catch(() => undefined);
+  if (found === undefined) return true;
+  delete drive.uncertain;
+  if (!found?.SnapshotId) return false;
+  const now = ctx.now();
+  const started = found.StartTime?.toISOString() ?? new Date(now).toISOString();
+  if (kind === "snapshot") {
+    ctx.advance(index, "snapshotting", {
+      snapshotId: found.SnapshotId,
+      startTime: started,
+      nextCheckAt: now,
+    });
+  } else {
+    ctx.advance(index, "copying", { copyId: found.SnapshotId, copyStartTime: started, nextCheckAt: now });
+  }
+  ctx.deps.log.warn("adopted a snapshot whose request's answer was lost", {
+    snapshotId: found.SnapshotId,
+    volumeId: item.volumeId,
+  });
+  return true;
 }

@@ -190,3 +190,25 @@ async function listTagged(ctx: RunContext, region: string, filter: { Name: strin
   } while (NextToken);
   return result;
 }
+
+/**
+ * This run's snapshot carrying the given tags, if any (one DescribeSnapshots; the caller has
+ * taken the Describe token). `null` when there is none; throws when the call fails.
+ */
+export async function findRunSnapshot(
+  ctx: RunContext,
+  region: string,
+  tags: Record<string, string>,
+): Promise<Snapshot | null> {
+  ctx.counters.apiCalls += 1;
+  const result = await ctx.deps.ec2(region).send(
+    new DescribeSnapshotsCommand({
+      OwnerIds: ["self"],
+      Filters: [
+        { Name: `tag:${TAG.run}`, Values: [ctx.plan.runId] },
+        ...Object.entries(tags).map(([key, value]) => ({ Name: `tag:${key}`, Values: [value] })),
+      ],
+    }),
+  );
+  return result.Snapshots?.[0] ?? null;
+}

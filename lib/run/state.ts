@@ -11,6 +11,8 @@ export interface RunPlan {
   drives: DriveItem[];
   skipped: { instanceId: string; volumeId?: string; reason: string }[];
   orphans: OrphanGroup[];
+  /** KMS key for DR copies of encrypted snapshots ("" = the region's default EBS key). */
+  drKmsKeyId?: string;
   /** The API budgets as Plan left them, so the coordinator goes on from there. */
   budgets?: Record<string, BucketState>;
 }
@@ -44,6 +46,8 @@ export interface DriveProgress {
   /** Backoff after a transient error: nothing is tried for this drive before then. */
   notBefore?: number;
   attempts: number;
+  /** The last create or copy request may have been applied although its answer was lost. */
+  uncertain?: boolean;
   reason?: string;
   reported?: boolean;
 }

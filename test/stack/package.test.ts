@@ -193,6 +193,7 @@ describe("functions", () => {
         SNAPFLEET_RETENTION_TIMEZONE: ref("RetentionTimeZone"),
         SNAPFLEET_ORPHANS: ref("OrphanSnapshots"),
         SNAPFLEET_BUCKET: ref("RunBucket"),
+        SNAPFLEET_DR_KMS_KEY: ref("DrKmsKeyId"),
         POWERTOOLS_SERVICE_NAME: "snapfleet",
         POWERTOOLS_LOG_LEVEL: "INFO",
       });
