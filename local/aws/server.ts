@@ -183,7 +183,9 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
         services.cloudwatch.evaluateAlarms();
         let reply: Reply;
         if (isS3Request(req.headers)) {
-          const s3Reply = s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId);
+          const s3Reply = iam.handleS3(req.method ?? "GET", req.url ?? "/", req.headers, requestId, () =>
+            s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId),
+          );
           log.push({ region: "global", service: "s3", action: s3Reply.action });
           res.writeHead(s3Reply.status, {
             ...s3Reply.headers,

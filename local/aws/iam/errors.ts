@@ -14,12 +14,14 @@ import type { AuthorizationCheck, Decision } from "./policy";
  * - CloudWatch: `AccessDenied` (403), no "on resource" for actions on `*`.
  * - SNS: `AuthorizationError` (403), the action spelled `SNS:Publish`.
  *   https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_Errors
+ * - S3: `AccessDenied` (403), the resource ARN in quotes.
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
  *
  * Unlike AWS's, the "encoded" message is plain base64 JSON (decode it with
  * `Buffer.from(m, "base64")`): the principal, action, resource and context keys that were evaluated.
  */
 export function denial(
-  service: ServiceName,
+  service: ServiceName | "s3",
   principalArn: string,
   check: AuthorizationCheck,
   decision: Exclude<Decision, "allow">,
@@ -29,8 +31,8 @@ export function denial(
     decision === "explicitDeny"
       ? "with an explicit deny in an identity-based policy"
       : `because no identity-based policy allows the ${action} action`;
-  const onResource =
-    check.resource === "*" && service === "cloudwatch" ? "" : ` on resource: ${check.resource}`;
+  const resource = service === "s3" ? `"${check.resource}"` : check.resource;
+  const onResource = check.resource === "*" && service === "cloudwatch" ? "" : ` on resource: ${resource}`;
   const sentence = `User: ${principalArn} is not authorized to perform: ${action}${onResource} ${why}`;
   if (service === "ec2") {
     const encoded = Buffer.from(

@@ -4,9 +4,17 @@ import type { RegionState } from "../ec2/model";
 import type { AwsError } from "../errors";
 import { str } from "../protocol/input";
 import type { Route } from "../routing";
+import type { S3Reply } from "../s3";
 import { denial } from "./errors";
-import { evaluate, type PolicyStatement, validateStatements } from "./policy";
-import { authorizationChecks } from "./requests";
+import {
+  type AuthorizationCheck,
+  type Decision,
+  evaluate,
+  type PolicyStatement,
+  validateStatements,
+} from "./policy";
+import { authorizationChecks, baseContext, type RequestEnvironment } from "./requests";
+import { s3Check } from "./s3-requests";
 
 export type { ConditionBlock } from "./conditions";
 export type { AuthorizationCheck, Decision, PolicyStatement } from "./policy";
@@ -29,13 +37,18 @@ export interface IamEnvironment {
   ec2State(region: string): RegionState;
 }
 
+const credentialOf = (headers: IncomingHttpHeaders): string => {
+  const raw = headers.authorization;
+  return (Array.isArray(raw) ? raw[0] : raw) ?? "";
+};
+
 /** The access key id from a SigV4 Authorization header, or from a presigned URL's X-Amz-Credential. */
 export function accessKeyIdOf(headers: IncomingHttpHeaders, input: Route["input"]): string | undefined {
-  const raw = headers.authorization;
-  const auth = Array.isArray(raw) ? raw[0] : raw;
-  const fromHeader = /Credential=([^/,\s]+)\//.exec(auth ?? "")?.[1];
+  const fromHeader = /Credential=([^/,\s]+)\//.exec(credentialOf(headers))?.[1];
   return fromHeader ?? str(input, "X-Amz-Credential")?.split("/")[0];
 }
+
+const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
 
 export class IamAuthorizer {
   private readonly principals: Map<string, PolicyStatement[]>;
@@ -48,24 +61,81 @@ export class IamAuthorizer {
     for (const [key, statements] of this.principals) validateStatements(statements, `iam principal ${key}`);
   }
 
+  /** The restricted principal who signed the request, if any. */
+  private principal(accessKeyId: string | undefined) {
+    const statements = accessKeyId !== undefined ? this.principals.get(accessKeyId) : undefined;
+    if (!statements || accessKeyId === undefined) return undefined;
+    const env: RequestEnvironment = {
+      accountId: this.env.accountId,
+      principalArn:
+        this.options?.principalArns?.[accessKeyId] ??
+        `arn:aws:iam::${this.env.accountId}:user/${accessKeyId}`,
+      now: this.env.clock.now(),
+      ec2State: (region) => this.env.ec2State(region),
+    };
+    return { statements, env };
+  }
+
+  /** The first check the statements do not allow, with its decision. */
+  private refused(statements: PolicyStatement[], checks: AuthorizationCheck[]) {
+    for (const check of checks) {
+      const decision = evaluate(statements, check);
+      if (decision !== "allow") return { check, decision };
+    }
+    return undefined;
+  }
+
   /** `undefined` when the request may proceed, else the service's own authorization error. */
   authorize(r: Route, headers: IncomingHttpHeaders): AwsError | undefined {
     if (this.principals.size === 0 || r.service === undefined || r.action === "") return undefined;
-    const accessKeyId = accessKeyIdOf(headers, r.input);
-    const statements = accessKeyId !== undefined ? this.principals.get(accessKeyId) : undefined;
-    if (!statements || accessKeyId === undefined) return undefined;
-    const principalArn =
-      this.options?.principalArns?.[accessKeyId] ?? `arn:aws:iam::${this.env.accountId}:user/${accessKeyId}`;
-    const checks = authorizationChecks(r, {
-      accountId: this.env.accountId,
-      principalArn,
-      now: this.env.clock.now(),
-      ec2State: (region) => this.env.ec2State(region),
-    });
-    for (const check of checks) {
-      const decision = evaluate(statements, check);
-      if (decision !== "allow") return denial(r.service, principalArn, check, decision);
-    }
-    return undefined;
+    const p = this.principal(accessKeyIdOf(headers, r.input));
+    if (!p) return undefined;
+    const refused = this.refused(p.statements, authorizationChecks(r, p.env));
+    return refused && denial(r.service, p.env.principalArn, refused.check, refused.decision);
+  }
+
+  /**
+   * A request to the embedded S3: AccessDenied when the principal may not make it, else the
+   * service's reply from `handle`, except that a missing object is reported as AccessDenied (403)
+   * rather than NoSuchKey (404) to a principal without s3:ListBucket on the bucket, as S3 does.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_Permissions
+   */
+  handleS3(
+    method: string,
+    url: string,
+    headers: IncomingHttpHeaders,
+    requestId: string,
+    handle: () => S3Reply,
+  ): S3Reply {
+    const p = this.principals.size > 0 ? this.principal(accessKeyIdOf(headers, {})) : undefined;
+    if (!p) return handle();
+    const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(credentialOf(headers))?.[1] ?? "us-east-1";
+    const base = baseContext("s3", region, p.env);
+    const check = s3Check(method, url, base);
+    const refused = this.refused(p.statements, [check]);
+    if (refused) return this.s3Denial(method, p.env.principalArn, refused, requestId);
+    const reply = handle();
+    if (reply.status !== 404 || check.action !== "s3:GetObject") return reply;
+    const bucket = s3Check("GET", url.replace(/^(\/[^/?]*).*$/, "$1"), base);
+    const cannotList = this.refused(p.statements, [bucket]);
+    return cannotList ? this.s3Denial(method, p.env.principalArn, cannotList, requestId) : reply;
+  }
+
+  private s3Denial(
+    method: string,
+    principalArn: string,
+    refused: { check: AuthorizationCheck; decision: Exclude<Decision, "allow"> },
+    requestId: string,
+  ): S3Reply {
+    const error = denial("s3", principalArn, refused.check, refused.decision);
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code>` +
+      `<Message>${escapeXml(error.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
+    return {
+      status: 403,
+      action: refused.check.action.replace(/^s3:/, ""),
+      headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
+      body: method === "HEAD" ? "" : body,
+    };
   }
 }

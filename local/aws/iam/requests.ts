@@ -16,9 +16,13 @@ export interface RequestEnvironment {
  * Global keys present in every request.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
  */
-function baseContext(r: Route, env: RequestEnvironment): RequestContext {
+export function baseContext(
+  service: string | undefined,
+  region: string,
+  env: RequestEnvironment,
+): RequestContext {
   const entries: [string, string][] = [
-    ["aws:RequestedRegion", r.region],
+    ["aws:RequestedRegion", region],
     ["aws:PrincipalAccount", env.accountId],
     ["aws:PrincipalArn", env.principalArn],
     ["aws:CurrentTime", env.now.toISOString()],
@@ -26,7 +30,7 @@ function baseContext(r: Route, env: RequestEnvironment): RequestContext {
     // The emulator is plain HTTP on 127.0.0.1.
     ["aws:SecureTransport", "false"],
   ];
-  if (r.service === "ec2") entries.push(["ec2:Region", r.region]);
+  if (service === "ec2") entries.push(["ec2:Region", region]);
   return new Map(entries.map(([k, v]) => [k.toLowerCase(), [v]]));
 }
 
@@ -74,7 +78,7 @@ function snsChecks(r: Route, env: RequestEnvironment, base: RequestContext): Aut
 
 /** Every (action, resource) pair the request must be allowed, with each one's context keys. */
 export function authorizationChecks(r: Route, env: RequestEnvironment): AuthorizationCheck[] {
-  const base = baseContext(r, env);
+  const base = baseContext(r.service, r.region, env);
   if (r.service === "ec2") {
     return ec2Checks(r.action, {
       region: r.region,

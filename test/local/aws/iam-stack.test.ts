@@ -17,6 +17,7 @@ import {
   EC2Client,
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DEFAULT_NAMESPACE, FLEET_METRICS } from "../../../lib/metric-names";
 import type { PolicyStatement } from "../../../local/aws/iam";
@@ -60,6 +61,7 @@ interface World {
     ec2(region?: string): EC2Client;
     cloudwatch: CloudWatchClient;
     sns: SNSClient;
+    s3: S3Client;
   };
 }
 
@@ -79,6 +81,7 @@ async function world(statements: (topicArn: string) => PolicyStatement[]): Promi
       ec2: (region = "us-east-1") => new EC2Client(config(region)),
       cloudwatch: new CloudWatchClient(config("us-east-1")),
       sns: new SNSClient(config("us-east-1")),
+      s3: new S3Client({ ...config("us-east-1"), forcePathStyle: true }),
     };
   };
   const admin = as(ADMIN_KEY);
@@ -245,6 +248,29 @@ describe(`the packaged ${ROLE} policy, enforced by the embedded AWS`, () => {
     expect(error.message).toContain(
       "not authorized to perform: ec2:CopySnapshot on resource: arn:aws:ec2:eu-west-1::snapshot/*",
     );
+  });
+
+  it(`allows the run's S3 objects and refuses others; a missing object is AccessDenied without s3:ListBucket (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html)`, async () => {
+    const bucket = defaultPhysicalIds(template).RunBucket;
+    if (bucket === undefined) return; // the stack keeps no run bucket (any more)
+    await w.as(ADMIN_KEY).s3.send(new CreateBucketCommand({ Bucket: bucket }));
+
+    await fn.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "runs/run-1/plan.json", Body: "{}" }));
+    const got = await fn.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "runs/run-1/plan.json" }));
+    const missing = await failure(
+      fn.s3.send(new GetObjectCommand({ Bucket: bucket, Key: "runs/run-2/plan.json" })),
+    );
+    const elsewhere = await failure(
+      fn.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "other/x", Body: "x" })),
+    );
+
+    expect(await got.Body?.transformToString()).toBe("{}");
+    expect(missing).toMatchObject({ name: "AccessDenied", status: 403 });
+    expect(missing.message).toContain(
+      `not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::${bucket}"`,
+    );
+    expect(elsewhere).toMatchObject({ name: "AccessDenied", status: 403 });
+    expect(elsewhere.message).toContain(`s3:PutObject on resource: "arn:aws:s3:::${bucket}/other/x"`);
   });
 
   it("leaves an admin key unrestricted", async () => {
