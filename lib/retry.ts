@@ -28,7 +28,11 @@ export function isTransient(error: unknown): boolean {
   if (TRANSIENT_NAMES.has(e.name ?? "")) return true;
   if (TRANSIENT_CODES.has(e.code ?? "")) return true;
   const status = e.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
+  if (status !== undefined && status >= 500) return true;
+  // A network error the SDK could not classify arrives wrapped ("AWS SDK error wrapper for ...").
+  return /socket hang up|ECONNRESET|ETIMEDOUT|TimeoutError/.test(
+    (error as { message?: string }).message ?? "",
+  );
 }
 
 export interface RetryOptions {

@@ -72,7 +72,7 @@ export async function launchInstance(
   props: {
     tags: Record<string, string>;
     rootTags?: Record<string, string>;
-    volumes?: { device: string; size: number; tags?: Record<string, string> }[];
+    volumes?: { device: string; size: number; tags?: Record<string, string>; encrypted?: boolean }[];
   },
 ): Promise<LaunchedInstance> {
   const ec2 = aws.ec2();
@@ -98,6 +98,7 @@ export async function launchInstance(
       new CreateVolumeCommand({
         AvailabilityZone: "us-east-1a",
         Size: v.size,
+        ...(v.encrypted ? { Encrypted: true } : {}),
         TagSpecifications: v.tags ? [{ ResourceType: "volume", Tags: toTags(v.tags) }] : undefined,
       }),
     );
