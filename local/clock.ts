@@ -82,7 +82,8 @@ export class VirtualClock implements Clock {
 
   private wakeDue(): void {
     let count = 0;
-    while (count < this.sleepers.length && (this.sleepers[count] as Sleeper).wakeAt <= this.current) count += 1;
+    while (count < this.sleepers.length && (this.sleepers[count] as Sleeper).wakeAt <= this.current)
+      count += 1;
     if (count === 0) return;
     for (const s of this.sleepers.splice(0, count)) s.resolve();
   }
