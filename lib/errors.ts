@@ -25,15 +25,6 @@ export class SnapfleetError extends Error {
   }
 }
 
-/** A snapshot or DR copy ended in the `error` state. Not retried: the drive is reported failed. */
-export class SnapshotFailedError extends SnapfleetError {}
-
-/** A snapshot or copy stayed `pending` longer than the configured limit. */
-export class SnapshotTimeoutError extends SnapfleetError {}
-
-/** A `Retention` or `DrRetention` tag that does not follow the grammar. Nothing is pruned for it. */
-export class InvalidRetentionError extends SnapfleetError {}
-
 /** The function's environment is missing or malformed; raised at start, naming the variable. */
 export class ConfigError extends SnapfleetError {}
 

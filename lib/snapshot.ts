@@ -1,21 +1,12 @@
-import { CopySnapshotCommand, CreateSnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
+import { CopySnapshotCommand, CreateSnapshotCommand } from "@aws-sdk/client-ec2";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
-import { SnapshotFailedError, SnapshotTimeoutError } from "./errors";
 import { copyTags, toTagList } from "./tags";
 
 export interface StartedSnapshot {
   snapshotId: string;
   region: string;
-  /** Seconds to wait before the first status check. */
-  wait: number;
-  attempt: number;
 }
-
-export const FIRST_WAIT_SECONDS = 30;
-export const MAX_WAIT_SECONDS = 300;
-/** About 24 hours of polling at the capped interval: beyond that a snapshot is reported stuck. */
-export const MAX_STATUS_CHECKS = 300;
 
 /** Tags go on with the CreateSnapshot call itself, so a snapshot never exists untagged. */
 export async function createSnapshot(item: DriveItem, deps: Deps): Promise<StartedSnapshot> {
@@ -27,8 +18,8 @@ export async function createSnapshot(item: DriveItem, deps: Deps): Promise<Start
     }),
   );
   if (!result.SnapshotId) throw new Error(`CreateSnapshot for ${item.volumeId} returned no snapshot id`);
-  deps.log.info("snapshot started", { snapshotId: result.SnapshotId });
-  return { snapshotId: result.SnapshotId, region: item.region, wait: FIRST_WAIT_SECONDS, attempt: 0 };
+  deps.log.info("snapshot started", { snapshotId: result.SnapshotId, ...itemKeys(item) });
+  return { snapshotId: result.SnapshotId, region: item.region };
 }
 
 /** The DR copy is requested in the destination region and carries the source's tags. */
@@ -58,53 +49,15 @@ export async function copyToDr(
     }),
   );
   if (!result.SnapshotId) throw new Error(`CopySnapshot of ${sourceSnapshotId} returned no snapshot id`);
-  deps.log.info("DR copy started", { snapshotId: result.SnapshotId, drRegion: item.drRegion });
-  return { snapshotId: result.SnapshotId, region: item.drRegion, wait: FIRST_WAIT_SECONDS, attempt: 0 };
+  deps.log.info("DR copy started", {
+    snapshotId: result.SnapshotId,
+    drRegion: item.drRegion,
+    ...itemKeys(item),
+  });
+  return { snapshotId: result.SnapshotId, region: item.drRegion };
 }
 
-export interface SnapshotStatus extends StartedSnapshot {
-  state: string;
-  progress: string;
-  startTime: string | null;
-  completionTime: string | null;
-  sizeGiB: number | null;
-}
-
-/**
- * One status check. Pending: the next wait doubles up to five minutes. `error`: a
- * SnapshotFailedError with AWS's state message. Too many checks: SnapshotTimeoutError.
- */
-export async function checkSnapshot(props: StartedSnapshot, deps: Deps): Promise<SnapshotStatus> {
-  const ids = { snapshotId: props.snapshotId, region: props.region };
-  const result = await deps
-    .ec2(props.region)
-    .send(new DescribeSnapshotsCommand({ SnapshotIds: [props.snapshotId] }));
-  const snapshot = result.Snapshots?.[0];
-  if (!snapshot)
-    throw new SnapshotFailedError(`Snapshot ${props.snapshotId} in ${props.region} disappeared`, ids);
-  const state = snapshot.State ?? "unknown";
-  if (state === "error") {
-    throw new SnapshotFailedError(
-      `Snapshot ${props.snapshotId} in ${props.region} ended in state error: ${snapshot.StateMessage ?? "no reason given"}`,
-      ids,
-    );
-  }
-  const attempt = props.attempt + 1;
-  if (state !== "completed" && attempt >= MAX_STATUS_CHECKS) {
-    throw new SnapshotTimeoutError(
-      `Snapshot ${props.snapshotId} in ${props.region} is still ${state} (${snapshot.Progress ?? "?"}) after ${attempt} checks`,
-      ids,
-    );
-  }
-  return {
-    snapshotId: props.snapshotId,
-    region: props.region,
-    state,
-    progress: snapshot.Progress ?? "",
-    startTime: snapshot.StartTime?.toISOString() ?? null,
-    completionTime: snapshot.CompletionTime?.toISOString() ?? null,
-    sizeGiB: snapshot.VolumeSize ?? null,
-    wait: Math.min(props.wait * 2, MAX_WAIT_SECONDS),
-    attempt,
-  };
+/** What every log line about a drive carries (the run id is on the invocation's logger). */
+export function itemKeys(item: Pick<DriveItem, "instanceId" | "volumeId" | "device">) {
+  return { instanceId: item.instanceId, volumeId: item.volumeId, device: item.device };
 }

@@ -1,6 +1,6 @@
 import { DeleteSnapshotCommand } from "@aws-sdk/client-ec2";
 import { isThrottle, isTransient } from "../retry";
-import { copyToDr, createSnapshot } from "../snapshot";
+import { copyToDr, createSnapshot, itemKeys } from "../snapshot";
 import { TAG } from "../tags";
 import { findRunSnapshot, firstCheck } from "./checks";
 import { describe, type RunContext } from "./context";
@@ -96,7 +96,7 @@ export async function prune(ctx: RunContext): Promise<void> {
     while ((drive.left?.length ?? 0) > 0) {
       if (!ctx.take("deleteSnapshot", region)) break;
       const id = drive.left?.[0] as string;
-      const outcome = await deleteOne(ctx, region, id);
+      const outcome = await deleteOne(ctx, region, id, itemKeys(ctx.item(index)));
       if (outcome === "retry") {
         ctx.backOff(index, new Error(`DeleteSnapshot ${id} was throttled`), "DeleteSnapshot");
         break;
@@ -137,11 +137,12 @@ async function deleteOne(
   ctx: RunContext,
   region: string,
   id: string,
+  keys: Record<string, string> = {},
 ): Promise<"deleted" | "skipped" | "retry" | string> {
   try {
     ctx.counters.apiCalls += 1;
     await ctx.deps.ec2(region).send(new DeleteSnapshotCommand({ SnapshotId: id }));
-    ctx.deps.log.info("snapshot pruned", { prunedSnapshotId: id, region });
+    ctx.deps.log.info("snapshot pruned", { prunedSnapshotId: id, region, ...keys });
     return "deleted";
   } catch (error) {
     const name = (error as { name?: string }).name;
@@ -149,6 +150,7 @@ async function deleteOne(
       ctx.deps.log.warn("snapshot not pruned", {
         prunedSnapshotId: id,
         region,
+        ...keys,
         reason: name === "InvalidSnapshot.InUse" ? "in use by an AMI" : "already deleted",
       });
       return "skipped";
