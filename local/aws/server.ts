@@ -79,6 +79,8 @@ export interface Emulator<C extends EmulatorClock = VirtualClock> {
   setFaults(plan: FaultPlan | undefined): void;
   /** Evaluates the metric alarms for every whole minute of `clock` time since the last evaluation. */
   evaluateAlarms(): void;
+  /** Replaces the IAM enforcement (e.g. once the stack's topic and bucket exist); `undefined` for none. */
+  setIam(iam: IamOptions | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -235,6 +237,7 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     faultStats: () => policy.faultStats(),
     setFaults: (plan) => policy.setFaults(plan),
     evaluateAlarms: () => services.cloudwatch.evaluateAlarms(),
+    setIam: (options) => iam.setOptions(options),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         policy.close();

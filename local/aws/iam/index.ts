@@ -51,14 +51,22 @@ export function accessKeyIdOf(headers: IncomingHttpHeaders, input: Route["input"
 const escapeXml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/"/g, "&quot;");
 
 export class IamAuthorizer {
-  private readonly principals: Map<string, PolicyStatement[]>;
+  private principals = new Map<string, PolicyStatement[]>();
+  private options: IamOptions | undefined;
 
   constructor(
-    private readonly options: IamOptions | undefined,
+    options: IamOptions | undefined,
     private readonly env: IamEnvironment,
   ) {
-    this.principals = new Map(Object.entries(options?.principals ?? {}));
-    for (const [key, statements] of this.principals) validateStatements(statements, `iam principal ${key}`);
+    this.setOptions(options);
+  }
+
+  /** Installs (or, with `undefined`, removes) the enforced principals. Throws on a malformed statement. */
+  setOptions(options: IamOptions | undefined): void {
+    const principals = new Map(Object.entries(options?.principals ?? {}));
+    for (const [key, statements] of principals) validateStatements(statements, `iam principal ${key}`);
+    this.principals = principals;
+    this.options = options;
   }
 
   /** The restricted principal who signed the request, if any. */

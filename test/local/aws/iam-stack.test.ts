@@ -333,6 +333,24 @@ describe("a policy without one of its statements", () => {
     }
   });
 
+  it("can be installed and removed at run time with Emulator.setIam", async () => {
+    const w = await world(() => []);
+    try {
+      w.emulator.setIam(undefined);
+      const ec2 = w.as(FUNCTION_KEY).ec2();
+      const before = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"] }));
+      w.emulator.setIam({ principals: { [FUNCTION_KEY.accessKeyId]: packagedPolicy(w.topicArn) } });
+      const refused = await failure(
+        ec2.send(new DeleteSnapshotCommand({ SnapshotId: w.unmanagedSnapshotId })),
+      );
+
+      expect(before.Snapshots).toHaveLength(2);
+      expect(refused.name).toBe("UnauthorizedOperation");
+    } finally {
+      await w.emulator.stop();
+    }
+  });
+
   it("is refused at emulator start when a statement is malformed", async () => {
     await expect(
       startEmulator({ iam: { principals: { k: [{ Effect: "Allow", Resource: "*" } as PolicyStatement] } } }),
