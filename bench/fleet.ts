@@ -1,5 +1,7 @@
 import { EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
-import type { VirtualClock } from "../local/clock";
+import { startEmulator } from "../local/aws/server";
+import { VirtualClock } from "../local/clock";
+import { copySeconds, snapshotSeconds } from "./model";
 
 /**
  * A benchmark fleet: `volumes` EBS volumes on `volumes / 2` instances (a root volume and a data
@@ -81,4 +83,20 @@ export async function buildFleet(
     for (let i = 0; i < count; i += 1) launched.push(8, sizes[first * 2 + 1] ?? 100);
   }
   return { volumes: instances * 2, instances, sizes: launched };
+}
+
+/**
+ * The embedded AWS as the benchmark, the soak and the scale test use it: quotas on, simulated
+ * time from 2026-01-01, the benchmark's snapshot and copy durations.
+ */
+export async function startBenchAws() {
+  process.env.AWS_ACCESS_KEY_ID ??= "bench";
+  process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0));
+  const emulator = await startEmulator({
+    clock,
+    snapshotDurationSeconds: snapshotSeconds,
+    copyDurationSeconds: copySeconds,
+  });
+  return { clock, emulator };
 }

@@ -3,12 +3,12 @@ import "../local/polyfills";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { awsDeps, silentLog } from "../lib/deps";
-import { startEmulator } from "../local/aws/server";
-import { VirtualClock } from "../local/clock";
+import type { startEmulator } from "../local/aws/server";
+import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
 import { MAX_HISTORY_EVENTS, StepFunctionsQuotaError } from "../local/runner";
 import { runBaseline } from "./baseline";
-import { buildFleet } from "./fleet";
+import { buildFleet, startBenchAws } from "./fleet";
 import {
   copySeconds,
   LAMBDA_MEMORY_GB,
@@ -65,14 +65,7 @@ function perVolume(counts: Record<string, number>, volumes: number): Record<stri
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 async function benchFleet(volumes: number) {
-  process.env.AWS_ACCESS_KEY_ID ??= "bench";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0));
-  const emulator = await startEmulator({
-    clock,
-    snapshotDurationSeconds: snapshotSeconds,
-    copyDurationSeconds: copySeconds,
-  });
+  const { clock, emulator } = await startBenchAws();
   try {
     const fleet = await buildFleet(emulator.endpoint, REGION, volumes, clock);
     const sns = new SNSClient({ region: REGION, endpoint: emulator.endpoint, maxAttempts: 1 });

@@ -10,11 +10,9 @@ import {
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { keptByPolicy, parseRetention } from "../lib/retention";
 import { toTagMap } from "../lib/tags";
-import { startEmulator } from "../local/aws/server";
-import { VirtualClock } from "../local/clock";
+import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
-import { buildFleet } from "./fleet";
-import { copySeconds, snapshotSeconds } from "./model";
+import { buildFleet, startBenchAws } from "./fleet";
 
 /**
  * `npm run soak [-- --json]`: the chaos soak of issue 7. 200 volumes, 30 simulated daily runs,
@@ -58,14 +56,7 @@ async function listAll(ec2: EC2Client, clock: VirtualClock): Promise<Snapshot[]>
 
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
-  process.env.AWS_ACCESS_KEY_ID ??= "soak";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "soak";
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0));
-  const emulator = await startEmulator({
-    clock,
-    snapshotDurationSeconds: snapshotSeconds,
-    copyDurationSeconds: copySeconds,
-  });
+  const { clock, emulator } = await startBenchAws();
   const admin = (region: string) =>
     new EC2Client({
       region,

@@ -1,7 +1,4 @@
-import { buildFleet } from "../../bench/fleet";
-import { copySeconds, snapshotSeconds } from "../../bench/model";
-import { startEmulator } from "../../local/aws/server";
-import { VirtualClock } from "../../local/clock";
+import { buildFleet, startBenchAws } from "../../bench/fleet";
 import { localConfig, runBackupCycle } from "../../local/cycle";
 
 /**
@@ -10,12 +7,7 @@ import { localConfig, runBackupCycle } from "../../local/cycle";
  */
 describe("a 400-volume run with AWS's quotas enforced", () => {
   it("backs up every drive without one throttled call or limit error, with few Describe calls", async () => {
-    const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0));
-    const emulator = await startEmulator({
-      clock,
-      snapshotDurationSeconds: snapshotSeconds,
-      copyDurationSeconds: copySeconds,
-    });
+    const { clock, emulator } = await startBenchAws();
     try {
       const fleet = await buildFleet(emulator.endpoint, "us-east-1", 400, clock);
       const config = localConfig({ endpoint: emulator.endpoint, defaultRetention: "1" });
