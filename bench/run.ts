@@ -9,14 +9,7 @@ import { localConfig, runBackupCycle } from "../local/cycle";
 import { MAX_HISTORY_EVENTS, StepFunctionsQuotaError } from "../local/runner";
 import { runBaseline } from "./baseline";
 import { buildFleet, startBenchAws } from "./fleet";
-import {
-  copySeconds,
-  LAMBDA_MEMORY_GB,
-  lowerBoundSeconds,
-  monthlyOrchestrationCost,
-  PRICES,
-  snapshotSeconds,
-} from "./model";
+import { LAMBDA_MEMORY_GB, lowerBoundSeconds, monthlyOrchestrationCost, PRICES } from "./model";
 
 /**
  * `npm run bench [-- --json] [-- --sizes 100,1000]`: backs up fleets of 100, 1,000 and 10,000
@@ -44,7 +37,7 @@ interface Figures {
   peakRssMB: number;
 }
 
-const DAY_MS = 86_400_000;
+const _DAY_MS = 86_400_000;
 const REGION = "us-east-1";
 const DR_REGION = "us-west-2";
 
