@@ -433,6 +433,7 @@ describe("run manifests bucket", () => {
 
     expect(bucket.Type).toBe("AWS::S3::Bucket");
     expect(manifests?.Action).toEqual(["s3:GetObject", "s3:PutObject"]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
     expect(manifests?.Resource).toEqual({ "Fn::Sub": "${RunBucket.Arn}/runs/*" });
   });
 });
@@ -452,12 +453,14 @@ describe("DR lag alarm and dashboard", () => {
     const sub = (resource("Dashboard").Properties.DashboardBody as { "Fn::Sub": [string, Json] })[
       "Fn::Sub"
     ][0];
+    // biome-ignore-start lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     const body = JSON.parse(
       sub
         .replaceAll("${AWS::Region}", "us-east-1")
         .replaceAll("${Namespace}", "Organization/Backup")
         .replaceAll("${DrLagThresholdSeconds}", "172800"),
     ) as { widgets: { properties: { title: string } }[] };
+    // biome-ignore-end lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     expect(body.widgets.map((w) => w.properties.title)).toEqual([
       "Drives backed up and failed per run",
       "DR lag (s)",
