@@ -435,6 +435,10 @@ describe("run manifests bucket", () => {
     expect(manifests?.Action).toEqual(["s3:GetObject", "s3:PutObject"]);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
     expect(manifests?.Resource).toEqual({ "Fn::Sub": "${RunBucket.Arn}/runs/*" });
+    // GetObject of a missing key is 404 NoSuchKey only with s3:ListBucket (else 403).
+    const listing = statements.find((s) => s.Sid === "ListRunManifests");
+    expect(listing?.Action).toEqual(["s3:ListBucket"]);
+    expect(listing?.Resource).toEqual({ "Fn::GetAtt": ["RunBucket", "Arn"] });
   });
 });
 
