@@ -5,7 +5,18 @@
  * policy and the alarms. The emulator itself stays AWS-generic; only this file knows the stack.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -115,10 +126,31 @@ export function loadPackagedTemplate(options: LoadTemplateOptions = {}): Promise
   const key = JSON.stringify([projectDir, args]);
   let template = packaged.get(key);
   if (!template) {
-    template = slsPackage(projectDir, args);
+    template = cachedOnDisk(projectDir, args);
     template.catch(() => packaged.delete(key));
     packaged.set(key, template);
   }
+  return template;
+}
+
+/**
+ * Packaging takes seconds; the template depends only on serverless.yml, the state machines and
+ * package.json (the function code only shapes the zips). So it is kept in the temp folder under a
+ * hash of those files, and every test file and `npm start` after the first reads it from there.
+ */
+async function cachedOnDisk(projectDir: string, args: string[]): Promise<CfnTemplate> {
+  const hash = createHash("sha256").update(JSON.stringify(args));
+  const inputs = ["serverless.yml", "package.json"];
+  const machines = path.join(projectDir, "statemachine");
+  if (existsSync(machines))
+    for (const f of readdirSync(machines).sort()) inputs.push(path.join("statemachine", f));
+  for (const f of inputs) hash.update(f).update(readFileSync(path.join(projectDir, f)));
+  const file = path.join(tmpdir(), `snapfleet-template-${hash.digest("hex").slice(0, 16)}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as CfnTemplate;
+  const template = await slsPackage(projectDir, args);
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, JSON.stringify(template));
+  renameSync(partial, file);
   return template;
 }
 
