@@ -1,5 +1,4 @@
 import "./polyfills";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import type { Config } from "../lib/config";
 import { awsDeps, silentLog, systemClock } from "../lib/deps";
 import type { DriveRecord } from "../lib/drive";
@@ -11,6 +10,7 @@ import { VirtualClock } from "./clock";
 import { createDemoFleet, type DemoFleet } from "./demo";
 import { localHandlers } from "./handlers";
 import { type ExecutionStats, runStateMachine } from "./runner";
+import { applyStack, createRunBucket, handlerAccessKey } from "./stack-on-emulator";
 
 export interface CycleOptions {
   /** An AWS-compatible endpoint to use instead of starting the embedded AWS. */
@@ -37,12 +37,10 @@ export interface CycleResult {
  * a virtual clock, Wait states take simulated time; the execution is named after the clock's time.
  */
 export async function runBackupCycle(config: Config, clock?: VirtualClock | undefined): Promise<BackupRun> {
-  // The embedded AWS ignores signatures, but the SDK wants some credentials to sign with.
-  process.env.AWS_ACCESS_KEY_ID ??= "local";
-  process.env.AWS_SECRET_ACCESS_KEY ??= "local";
+  handlerAccessKey();
   const now = clock ?? systemClock;
   const deps = awsDeps(config, now, silentLog);
-  await deps.s3.send(new CreateBucketCommand({ Bucket: config.bucket }));
+  await createRunBucket(config);
   const executionName = `run-${now.now().toISOString().replace(/[:.]/g, "-")}`;
   const { output, stats } = await runStateMachine(
     {},
@@ -95,7 +93,14 @@ export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleRes
   try {
     const fleet = await createDemoFleet({ endpoint, region, drRegion, clock });
     const config = localConfig({ region, drRegion, topicArn: fleet.topicArn, endpoint });
+    // On the embedded AWS, the stack's own IAM policy and alarms apply, as after `sls deploy`.
+    if (emulator) await applyStack(emulator, config);
     const { outcome, drives, stats } = await runBackupCycle(config, clock);
+    if (emulator && clock) {
+      // CloudWatch evaluates alarms every minute; give it a few simulated minutes after the run.
+      clock.advance(5 * 60_000);
+      emulator.evaluateAlarms();
+    }
     return { summary: outcome, drives, fleet, stats, config, emulator, clock };
   } catch (error) {
     await emulator?.stop();

@@ -35,9 +35,7 @@ export async function start(argv: string[], out: NodeJS.WritableStream = process
   const result = await runDemoCycle({ endpoint });
   try {
     for (const message of result.emulator?.published() ?? []) {
-      process.stderr.write(
-        `\n--- SNS ${message.topicArn}\nSubject: ${message.subject ?? ""}\n${message.message}\n`,
-      );
+      process.stderr.write(`\n--- SNS ${message.topicArn}\n${describeNotification(message)}\n`);
     }
     if (json) {
       out.write(
@@ -50,6 +48,23 @@ export async function start(argv: string[], out: NodeJS.WritableStream = process
     await result.emulator?.stop();
   }
   return 0;
+}
+
+/** An alarm's state change (CloudWatch's JSON notification) in one line; a digest as it is. */
+export function describeNotification(message: { subject?: string | undefined; message: string }): string {
+  try {
+    const alarm = JSON.parse(message.message) as {
+      AlarmName?: string;
+      NewStateValue?: string;
+      NewStateReason?: string;
+    };
+    if (alarm.AlarmName && alarm.NewStateValue) {
+      return `Alarm ${alarm.AlarmName} is ${alarm.NewStateValue}: ${alarm.NewStateReason ?? ""}`;
+    }
+  } catch {
+    // Not JSON: the run digest.
+  }
+  return `Subject: ${message.subject ?? ""}\n${message.message}`;
 }
 
 if (require.main === module) {

@@ -14,6 +14,7 @@ import type { Config } from "../../lib/config";
 import { type Emulator, startEmulator } from "../../local/aws/server";
 import { VirtualClock } from "../../local/clock";
 import { localConfig } from "../../local/cycle";
+import { applyStack } from "../../local/stack-on-emulator";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const toTags = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -30,11 +31,13 @@ export interface TestAws {
 
 /**
  * Quotas are off unless asked for: test setup launches instances faster than RunInstances'
- * bucket allows, and the tests that are about quotas turn them on.
+ * bucket allows, and the tests that are about quotas turn them on. The stack's IAM policy, from
+ * the packaged template, is enforced on the handlers' calls unless `iam: false`: a missing or
+ * too-broad permission shows up here, not on AWS.
  */
 export async function startTestAws(
   start = Date.UTC(2026, 0, 1, 3),
-  options: { quotas?: boolean } = {},
+  options: { quotas?: boolean; iam?: boolean; alarms?: boolean } = {},
 ): Promise<TestAws> {
   const clock = new VirtualClock(start);
   const emulator = await startEmulator({ clock, quotas: options.quotas ?? false });
@@ -50,6 +53,10 @@ export async function startTestAws(
   const sns = new SNSClient({ region: "us-east-1", endpoint: emulator.endpoint, credentials });
   const topic = await sns.send(new CreateTopicCommand({ Name: "snapfleet-test" }));
   const topicArn = topic.TopicArn ?? "";
+  await applyStack(emulator, localConfig({ topicArn, endpoint: emulator.endpoint }), {
+    iam: options.iam ?? true,
+    alarms: options.alarms ?? false,
+  });
   return {
     emulator,
     clock,
