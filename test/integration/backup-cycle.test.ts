@@ -10,6 +10,21 @@ import { type CycleResult, runDemoCycle } from "../../local/cycle";
  * back through the SDK, the way a user would see it.
  */
 describe("a backup cycle of the demo fleet", () => {
+  it("raises the stack's failed-drive alarm and no other after the demo's one failed drive", () => {
+    const changes = (cycle.emulator?.published() ?? [])
+      .map((m) => {
+        try {
+          return JSON.parse(m.message) as { AlarmName?: string; NewStateValue?: string };
+        } catch {
+          return {};
+        }
+      })
+      .filter((a) => a.NewStateValue === "ALARM")
+      .map((a) => a.AlarmName);
+    // The missed-run alarm starts in ALARM (no run yet, missing data breaching) and the run clears it.
+    expect(changes).toEqual(["snapfleet-dev-missed-run", "snapfleet-dev-volumes-failed"]);
+  });
+
   let cycle: CycleResult;
   let primary: Snapshot[];
   let dr: Snapshot[];
@@ -148,7 +163,7 @@ describe("a backup cycle of the demo fleet", () => {
   });
 
   it("publishes exactly one digest, naming the failed server and drive", () => {
-    const digests = cycle.emulator?.published() ?? [];
+    const digests = (cycle.emulator?.published() ?? []).filter((m) => m.subject?.startsWith("snapfleet "));
     expect(digests).toHaveLength(1);
     expect(digests[0]?.subject).toBe("snapfleet us-east-1: 1 FAILED, 5/6 drives backed up");
     expect(digests[0]?.message).toContain(

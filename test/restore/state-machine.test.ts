@@ -2,6 +2,8 @@ import { join } from "node:path";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { toTagMap } from "../../lib/tags";
 import { loadDefinition, runStateMachine } from "../../local/runner";
+import { defaultPhysicalIds, loadPackagedTemplate, policyFromTemplate } from "../../local/stack";
+import { handlerAccessKey } from "../../local/stack-on-emulator";
 import { launchInstance, startTestAws, type TestAws } from "../helpers/aws";
 import { attachedAt, backUp, ec2State, instance, replaceVolume, restoreHandlers, volume } from "./helpers";
 
@@ -32,6 +34,13 @@ beforeAll(async () => {
   db = await launchInstance(aws, { tags: { Name: "db-1", Backup: "true" }, rootTags: ROOT_TAGS });
   await backUp(aws, 3);
   replacementId = await replaceVolume(aws, db.instanceId, "/dev/xvda", { Name: "db-1-replacement" });
+  // From here on the handlers' calls are held to the restore functions' own role.
+  const template = await loadPackagedTemplate();
+  aws.emulator.setIam({
+    principals: {
+      [handlerAccessKey()]: policyFromTemplate(template, "RestoreFunctionRole", defaultPhysicalIds(template)),
+    },
+  });
 }, 120_000);
 afterAll(() => aws.stop());
 
