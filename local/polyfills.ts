@@ -15,4 +15,8 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== "function"
   });
 }
 
+// Local runs use Node 20 on purpose (the Lambdas run on 22); the SDK's notice about its future
+// Node 22 requirement would otherwise repeat on every process.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export {};
