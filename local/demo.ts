@@ -48,8 +48,8 @@ export async function createDemoFleet(options: DemoOptions): Promise<DemoFleet> 
     endpoint: options.endpoint,
     credentials: { accessKeyId: "demo", secretAccessKey: "demo" },
   };
-  const ec2 = new EC2Client({ region: options.region, ...client });
-  const drEc2 = new EC2Client({ region: options.drRegion, ...client });
+  const ec2 = patient(new EC2Client({ region: options.region, ...client }), options.clock);
+  const drEc2 = patient(new EC2Client({ region: options.drRegion, ...client }), options.clock);
   const sns = new SNSClient({ region: options.region, ...client });
   const az = `${options.region}a`;
 
@@ -191,6 +191,35 @@ async function untilCompleted(ec2: EC2Client, snapshotId: string): Promise<void>
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   throw new Error(`Demo history snapshot ${snapshotId} did not complete within 10 minutes`);
+}
+
+const LIMITS = new Set([
+  "RequestLimitExceeded",
+  "SnapshotCreationPerVolumeRateExceeded",
+  "ConcurrentSnapshotLimitExceeded",
+  "ResourceLimitExceeded",
+]);
+
+/**
+ * The demo builds its fleet faster than AWS's quotas allow (several snapshots of one volume,
+ * RunInstances in a burst): on a throttling or limit error it waits (simulated time when there is
+ * a virtual clock, real time on a real endpoint) and tries again.
+ */
+function patient(client: EC2Client, clock: VirtualClock | undefined): EC2Client {
+  const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+  const retrying = async (command: unknown) => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await send(command);
+      } catch (error) {
+        if (!LIMITS.has((error as { name?: string }).name ?? "") || attempt >= 40) throw error;
+        if (clock) clock.advance(5000);
+        else await new Promise((resolve) => setTimeout(resolve, 5000));
+      }
+    }
+  };
+  client.send = retrying as EC2Client["send"];
+  return client;
 }
 
 function toTags(tags: Record<string, string>) {

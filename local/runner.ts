@@ -31,6 +31,8 @@ export interface ExecutionStats {
    */
   historyEvents: number;
   largestPayloadBytes: number;
+  /** Task failures Step Functions saw (then retried or caught), for diagnosis. */
+  taskFailures: { state: string; error: string; cause: string }[];
 }
 
 /** Step Functions quotas (../shared/aws-limits.md): a Standard execution fails beyond these. */
@@ -119,6 +121,7 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     events: 0,
     historyEvents: 2,
     largestPayloadBytes: 0,
+    taskFailures: [],
   };
   const clockNow = () => (options.clock ? options.clock.nowMs() : Date.now());
   const checkPayload = (value: unknown, where: string) => {
@@ -188,7 +191,7 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
   return { output, stats };
 }
 
-type EventLog = { type: string };
+type EventLog = { type: string; state?: { name?: string }; Error?: string; Cause?: unknown };
 
 async function countEvents(events: AsyncGenerator<EventLog>, stats: ExecutionStats): Promise<void> {
   for await (const event of events) {
@@ -196,10 +199,21 @@ async function countEvents(events: AsyncGenerator<EventLog>, stats: ExecutionSta
     if (event.type === "StateEntered") stats.stateTransitions += 1;
     if (event.type === "StateEntered" || event.type === "StateExited") stats.historyEvents += 1;
     if (event.type.startsWith("MapIteration") || event.type === "StateRetried") stats.historyEvents += 1;
+    if (event.type === "StateFailed") {
+      stats.taskFailures.push({
+        state: event.state?.name ?? "",
+        error: event.Error ?? "",
+        cause: describeCause(event.Cause),
+      });
+    }
   }
 }
 
+/** Timeouts of the functions in serverless.yml (seconds); middy aborts a handler when they run out. */
+const FUNCTION_TIMEOUT_SECONDS: Record<string, number> = { plan: 900, coordinate: 900, summarize: 300 };
+
 function lambdaContext(fn: string, requestId: string): LocalLambdaContext {
+  const deadline = Date.now() + (FUNCTION_TIMEOUT_SECONDS[fn] ?? 60) * 1000;
   return {
     functionName: `snapfleet-${fn}`,
     awsRequestId: requestId,
@@ -207,6 +221,15 @@ function lambdaContext(fn: string, requestId: string): LocalLambdaContext {
     memoryLimitInMB: "256",
     functionVersion: "$LATEST",
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error || (cause && typeof cause === "object" && "message" in cause)) {
+    const e = cause as { name?: string; message?: string; stack?: string };
+    return `${e.name ?? "Error"}: ${e.message ?? ""}`.slice(0, 500);
+  }
+  if (cause && typeof cause === "object") return JSON.stringify(cause).slice(0, 500);
+  return String(cause ?? "").slice(0, 500);
 }

@@ -1,4 +1,4 @@
-import { DeleteSnapshotCommand } from "@aws-sdk/client-ec2";
+import { DeleteSnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
 import { isThrottle, isTransient } from "../retry";
 import { copyToDr, createSnapshot, itemKeys } from "../snapshot";
 import { TAG } from "../tags";
@@ -102,7 +102,7 @@ export async function prune(ctx: RunContext): Promise<void> {
         break;
       }
       drive.left?.shift();
-      if (outcome === "deleted") done.push(id);
+      if (outcome === "deleted" || outcome === "gone") done.push(id);
       else if (outcome !== "skipped") {
         drive.reason = `Pruning ${id} in ${region} failed: ${outcome}`;
       }
@@ -127,7 +127,7 @@ export async function pruneOrphans(ctx: RunContext): Promise<void> {
       const outcome = await deleteOne(ctx, group.region, id);
       if (outcome === "retry") return;
       group.ids.shift();
-      if (outcome === "deleted") ctx.state.orphanDeleted.push(id);
+      if (outcome === "deleted" || outcome === "gone") ctx.state.orphanDeleted.push(id);
     }
   }
   ctx.state.orphanQueue = ctx.state.orphanQueue.filter((g) => g.ids.length > 0);
@@ -138,7 +138,7 @@ async function deleteOne(
   region: string,
   id: string,
   keys: Record<string, string> = {},
-): Promise<"deleted" | "skipped" | "retry" | string> {
+): Promise<"deleted" | "gone" | "skipped" | "retry" | string> {
   try {
     ctx.counters.apiCalls += 1;
     await ctx.deps.ec2(region).send(new DeleteSnapshotCommand({ SnapshotId: id }));
@@ -146,12 +146,20 @@ async function deleteOne(
     return "deleted";
   } catch (error) {
     const name = (error as { name?: string }).name;
-    if (name === "InvalidSnapshot.InUse" || name === "InvalidSnapshot.NotFound") {
+    if (
+      name === "InvalidSnapshot.NotFound" ||
+      (name === "UnauthorizedOperation" && (await isGone(ctx, region, id)))
+    ) {
+      // Deleting is idempotent: a retried round finds what the interrupted one already deleted.
+      ctx.deps.log.info("snapshot already deleted", { prunedSnapshotId: id, region, ...keys });
+      return "gone";
+    }
+    if (name === "InvalidSnapshot.InUse") {
       ctx.deps.log.warn("snapshot not pruned", {
         prunedSnapshotId: id,
         region,
         ...keys,
-        reason: name === "InvalidSnapshot.InUse" ? "in use by an AMI" : "already deleted",
+        reason: "in use by an AMI",
       });
       return "skipped";
     }
@@ -195,4 +203,19 @@ async function adopt(ctx: RunContext, index: number, kind: "snapshot" | "copy"):
     volumeId: item.volumeId,
   });
   return true;
+}
+
+/**
+ * With DeleteSnapshot conditioned on the snapshot's snapfleet:managed tag, deleting a snapshot that
+ * no longer exists is refused (there is no tag to match) rather than NotFound; one Describe tells
+ * which it was.
+ */
+async function isGone(ctx: RunContext, region: string, id: string): Promise<boolean> {
+  try {
+    ctx.counters.apiCalls += 1;
+    await ctx.deps.ec2(region).send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
+    return false;
+  } catch (error) {
+    return (error as { name?: string }).name === "InvalidSnapshot.NotFound";
+  }
 }

@@ -103,3 +103,23 @@ describe("Step Functions quotas in the local runner", () => {
     expect(stats).toMatchObject({ stateTransitions: 2, historyEvents: 9, taskInvocations: { echo: 1 } });
   });
 });
+
+describe("the Lambda context the runner gives handlers", () => {
+  it("counts down from the function's timeout in serverless.yml, so middy does not cut a coordinator round short", async () => {
+    const definition = {
+      StartAt: "C",
+      States: { C: { Type: "Task", Resource: { "Fn::GetAtt": ["coordinate", "Arn"] }, End: true } },
+    };
+    const { output } = await runStateMachine(
+      {},
+      {
+        definition,
+        executionName: "t",
+        handlers: {
+          coordinate: async (_event, context) => ({ remaining: context.getRemainingTimeInMillis() }),
+        },
+      },
+    );
+    expect((output as { remaining: number }).remaining).toBeGreaterThan(890_000);
+  });
+});
