@@ -62,7 +62,7 @@ export async function coordinate(
     collectMetrics(ctx, pending);
     if (pending.length >= METRICS_PER_REQUEST) await flush(ctx, pending);
     if (finished(ctx)) break;
-    waitMs = nextWake(ctx, order);
+    waitMs = nextWake(ctx);
     if (ctx.now() - began + waitMs > options.budgetSeconds * 1000) break;
     await deps.clock.sleep(waitMs);
     waitMs = 0;
@@ -107,11 +107,11 @@ async function flush(ctx: RunContext, pending: MetricDatum[]): Promise<void> {
 }
 
 /** The earliest moment something can be done: a check falls due, a backoff ends, a budget refills. */
-function nextWake(ctx: RunContext, order: number[]): number {
+function nextWake(ctx: RunContext): number {
   const now = ctx.now();
   const { minWakeSeconds, maxWakeSeconds } = ctx.options;
   let wake = now + maxWakeSeconds * 1000;
-  const queued = { create: 0, copy: 0, delete: new Map<string, number>() };
+  const queued = { create: 0, copy: 0 };
   for (const drive of ctx.state.drives) {
     if (drive.nextCheckAt !== undefined) wake = Math.min(wake, drive.nextCheckAt);
     if (drive.notBefore !== undefined && !isFinished(drive)) wake = Math.min(wake, drive.notBefore);
@@ -131,7 +131,6 @@ function nextWake(ctx: RunContext, order: number[]): number {
   const deleting = ctx.ready(["pruning", "dr-pruning"]).length + ctx.state.orphanQueue.length;
   if (deleting > 0)
     wake = Math.min(wake, now + ctx.budgets.msUntil("deleteSnapshot", ctx.plan.region, now, 20));
-  void order;
   return Math.max(minWakeSeconds * 1000, wake - now);
 }
 
