@@ -139,6 +139,8 @@ afterAll(() => {
 describe("sls package", () => {
   it("prints no warning and no deprecation", () => {
     expect(output).toContain("Service packaged");
+    expect(output).toContain('State machine "backup" definition is valid');
+    expect(output).toContain('State machine "restore" definition is valid');
     expect(output).not.toMatch(/warning/i);
     expect(output).not.toMatch(/deprecat/i);
   });

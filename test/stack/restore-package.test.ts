@@ -2,10 +2,9 @@
  * The recovery part of the stack, from the template `sls package` produces (offline): the restore
  * functions, their own least-privilege role, and the restore state machine.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
+import { loadPackagedTemplate } from "../../local/stack";
 
 type Json = Record<string, unknown>;
 interface CfnResource {
@@ -21,7 +20,6 @@ interface Statement {
 }
 
 const ROOT = path.resolve(__dirname, "../..");
-const SLS = path.join(ROOT, "node_modules/serverless/bin/serverless.js");
 const RESTORE_FUNCTIONS: Record<string, string> = {
   RestorePlanLambdaFunction: "functions/restore-plan.handler",
   RestoreStepLambdaFunction: "functions/restore-step.handler",
@@ -30,45 +28,23 @@ const RESTORE_FUNCTIONS: Record<string, string> = {
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 const inStackOrDrRegion = { "aws:RequestedRegion": [{ Ref: "AWS::Region" }, { Ref: "DrRegion" }] };
 
-let packageDir: string;
-let output = "";
 let resources: Record<string, CfnResource>;
 let statements: Statement[];
 
+// The template as `sls package` builds it (cached per source hash; test/stack/package.test.ts
+// checks the packaging output itself).
 beforeAll(async () => {
-  packageDir = mkdtempSync(path.join(tmpdir(), "snapfleet-restore-package-"));
-  const result = await new Promise<{ code: number; output: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [SLS, "package", "--package", packageDir],
-      { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: "1", SLS_NOTIFICATIONS_MODE: "off" } },
-      (error, stdout, stderr) => resolve({ code: error ? 1 : 0, output: `${stdout}\n${stderr}` }),
-    );
-  });
-  output = result.output;
-  if (result.code !== 0) throw new Error(`sls package failed:\n${output}`);
-  const template = JSON.parse(
-    readFileSync(path.join(packageDir, "cloudformation-template-update-stack.json"), "utf8"),
-  ) as { Resources: Record<string, CfnResource> };
-  resources = template.Resources;
+  resources = (await loadPackagedTemplate()).Resources as Record<string, CfnResource>;
   const role = resources.RestoreFunctionRole as CfnResource;
   statements = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
     (p) => p.PolicyDocument.Statement,
   );
 }, 120_000);
-afterAll(() => {
-  if (packageDir) rmSync(packageDir, { recursive: true, force: true });
-});
 
 const withAction = (action: string) => statements.filter((s) => asArray(s.Action).includes(action));
 const bySid = (sid: string) => statements.find((s) => s.Sid === sid) as Statement;
 
 describe("restore functions", () => {
-  it("packages without warnings, validating the restore definition", () => {
-    expect(output).toContain('State machine "restore" definition is valid');
-    expect(output).not.toMatch(/warning|deprecat/i);
-  });
-
   it.each(Object.entries(RESTORE_FUNCTIONS))(
     "deploys %s (%s) on nodejs22.x with the restore role",
     (id, handler) => {
