@@ -24,7 +24,7 @@ import {
 import type { QuotaOptions, QuotaStats } from "./quotas";
 import { type Route, route } from "./routing";
 import { isS3Request, S3Service } from "./s3";
-import { SNS_XMLNS, SnsService } from "./sns";
+import { SNS_XMLNS, type SnsMessage, SnsService } from "./sns";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   port?: number;
@@ -44,14 +44,8 @@ export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   iam?: IamOptions;
 }
 
-export interface PublishedMessage {
-  region: string;
-  topicArn: string;
-  subject?: string;
-  message: string;
-  messageId: string;
-  timestamp: Date;
-}
+/** A message SNS received, as `Emulator.published()` returns it. */
+export type PublishedMessage = SnsMessage;
 
 export interface ReceivedMetric {
   region: string;

@@ -2,22 +2,17 @@ import { AwsError, invalidParameterValue, missingParameter } from "../errors";
 import { bool, type Input, num, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
 import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
-import { type Ec2Context, newId, type Tags, type Volume } from "./model";
+import { type Ec2Context, newId, type Volume } from "./model";
 import { getInstance, getSnapshot, getVolume } from "./resources";
 import { snapshotState } from "./snapshot-state";
 import { tagSet, tagsFor } from "./tags";
 
 const VOLUME_TYPES = new Set(["standard", "io1", "io2", "gp2", "gp3", "sc1", "st1"]);
 
-export interface NewVolume {
-  size: number;
-  availabilityZone: string;
-  volumeType: string;
-  encrypted: boolean;
-  kmsKeyId: string | undefined;
-  snapshotId: string | undefined;
-  tags: Tags;
-}
+export type NewVolume = Pick<
+  Volume,
+  "size" | "availabilityZone" | "volumeType" | "encrypted" | "kmsKeyId" | "snapshotId" | "tags"
+>;
 
 export function addVolume(ctx: Ec2Context, spec: NewVolume): Volume {
   const volume: Volume = {
