@@ -4,6 +4,7 @@ import { planRun } from "../lib/plan";
 import { Budgets } from "../lib/run/budget";
 import type { RunPlan } from "../lib/run/state";
 import { planKey, putJson } from "../lib/run/store";
+import { markRunStarted } from "../lib/run-markers";
 import { defineHandler } from "./common";
 
 const schema = z.object({ runId: z.string().min(1) });
@@ -13,6 +14,7 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
   if (!config.bucket)
     throw new ConfigError("SNAPFLEET_BUCKET is not set: the run's manifests need an S3 bucket.");
   const budgets = new Budgets({}, config.apiHeadroom);
+  await markRunStarted(config.bucket, input.runId, deps);
   const plan = await planRun(
     {
       runId: input.runId,
@@ -22,6 +24,7 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
       defaultRetention: config.defaultRetention,
       timeZone: config.timeZone,
       orphans: config.orphans,
+      bucket: config.bucket,
     },
     deps,
     budgets,
@@ -34,6 +37,9 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
     drives: plan.instances.flatMap((i) => i.drives),
     skipped: plan.skipped,
     orphans: plan.orphans,
+    tagProblems: plan.tagProblems,
+    notOurs: plan.notOurs,
+    held: plan.held,
     drKmsKeyId: config.drKmsKeyId,
     budgets: budgets.snapshot(),
   };

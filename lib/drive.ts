@@ -18,8 +18,13 @@ export interface DriveItem {
   drRetention?: string | undefined;
   /** Managed snapshots in the primary region that the policy no longer keeps once this run's is completed. */
   prune: string[];
-  /** The same for the DR region. */
+  /** The same for the DR region (and snapfleet's DR copies of earlier runs that ended in `error`). */
   drPrune: string[];
+  /**
+   * snapfleet's snapshots of this volume from earlier runs that ended in `error`: deleted before
+   * this run's snapshot is requested, because AWS counts them against the volume's limit.
+   */
+  cleanup?: string[] | undefined;
   /**
    * How long the volume's last snapshot and DR copy took (seconds), from the previous run: the
    * best guess of when this run's will be done, so the first status check is not wasted.
@@ -45,6 +50,8 @@ export interface DriveRecord {
   pruned: string[];
   drSnapshotId: string | null;
   drPruned: string[];
+  /** snapfleet's own `error` snapshots of this volume deleted this run (they held no data). */
+  errorsDeleted?: string[] | undefined;
   status: "ok" | "failed";
   reason: string | null;
 }

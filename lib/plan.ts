@@ -8,15 +8,18 @@ import {
 } from "@aws-sdk/client-ec2";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
+import { copyMismatch, type NotOurs, primaryMismatch } from "./ownership";
 import { parseRetention, pruneCandidates, RETENTION_GRAMMAR, type SnapshotFacts } from "./retention";
 import { withRetry } from "./retry";
 import { Budgets } from "./run/budget";
+import { MAX_RUN_SECONDS, runsInProgress } from "./run-markers";
 import {
   DR_RETENTION_TAG,
-  isInstanceSelected,
   isVolumeOptedOut,
   NAME_TAG,
   RETENTION_TAG,
+  readTag,
+  selectionOf,
   snapshotTags,
   TAG,
   type TagMap,
@@ -36,6 +39,11 @@ export interface PlanProps {
   timeZone?: string | undefined;
   /** What happens to snapshots of volumes that are gone or no longer selected. */
   orphans?: OrphanPolicy | undefined;
+  /**
+   * The run bucket, where runs record their start and finish: snapshots of runs still in progress
+   * are never pruned. Without it (unit tests of pure planning) no run counts as in progress.
+   */
+  bucket?: string | undefined;
 }
 
 /** Managed snapshots of one volume that no longer exists or is no longer selected, in one region. */
@@ -67,6 +75,12 @@ export interface Plan {
   /** Selected instances and volumes that are not backed up, and why (opted out, no volumes). */
   skipped: { instanceId: string; volumeId?: string; reason: string }[];
   orphans: OrphanGroup[];
+  /** Instances whose selection tag is ambiguous: not backed up, listed in the digest. */
+  tagProblems: { instanceId: string; host: string; reason: string }[];
+  /** Snapshots tagged as managed whose EC2 fields disagree with the tags: never deleted, listed. */
+  notOurs: NotOurs[];
+  /** Prune candidates kept this time because their run is still going or their DR copy is pending. */
+  held: { region: string; snapshotId: string; reason: string }[];
 }
 
 const DESCRIBE_VOLUMES_BATCH = 200;
@@ -79,17 +93,32 @@ const DESCRIBE_VOLUMES_BATCH = 200;
 export async function planRun(props: PlanProps, deps: Deps, budgets = new Budgets({}, 0.1)): Promise<Plan> {
   const now = deps.clock.now();
   const describe = <T>(region: string, call: () => Promise<T>) => paced(budgets, region, deps, call);
-  const instances = (await listInstances(props.region, deps, describe)).filter((instance) =>
-    isInstanceSelected(toTagMap(instance.Tags), props.selectionTag),
-  );
+  const discovered = await listInstances(props.region, deps, describe);
+  const tagProblems: Plan["tagProblems"] = [];
+  const instances = discovered.filter((instance) => {
+    const tags = toTagMap(instance.Tags);
+    const selection = selectionOf(tags, props.selectionTag);
+    if ("problem" in selection) {
+      const instanceId = instance.InstanceId ?? "";
+      tagProblems.push({
+        instanceId,
+        host: tagValue(tags, NAME_TAG) || instanceId,
+        reason: selection.problem,
+      });
+      return false;
+    }
+    return selection.selected;
+  });
   const volumeIds = instances.flatMap((i) => attachedVolumes(i).map((a) => a.volumeId));
-  const [volumes, primarySnapshots, drSnapshots] = await Promise.all([
+  const [volumes, primaryListed, drListed] = await Promise.all([
     describeVolumes(props.region, volumeIds, deps, describe),
     listManagedSnapshots(props.region, deps, describe),
-    props.drRegion
-      ? listManagedSnapshots(props.drRegion, deps, describe)
-      : Promise.resolve(new Map<string, Snapshot[]>()),
+    props.drRegion ? listManagedSnapshots(props.drRegion, deps, describe) : Promise.resolve([]),
   ]);
+  const sources = new Map(primaryListed.map((s) => [s.SnapshotId ?? "", s]));
+  const notOurs: NotOurs[] = [];
+  const primarySnapshots = groupOurs(props.region, primaryListed, primaryMismatch, notOurs);
+  const drSnapshots = groupOurs(props.drRegion, drListed, (s) => copyMismatch(s, sources), notOurs);
 
   const plan: Plan = {
     runId: props.runId,
@@ -97,6 +126,9 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
     instances: [],
     skipped: [],
     orphans: [],
+    tagProblems,
+    notOurs,
+    held: [],
   };
   const timeZone = props.timeZone ?? "UTC";
   for (const instance of instances) {
@@ -114,7 +146,11 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
       const ctx = { instanceId, volumeId, host, instanceTags, volumeTags, now, timeZone };
       const primary = decidePrune(ctx, RETENTION_TAG, props.defaultRetention, primarySnapshots.get(volumeId));
       const dr = decidePrune(ctx, DR_RETENTION_TAG, primary.policyText, drSnapshots.get(volumeId));
-      const retentionError = [primary.error, dr.error].filter(Boolean).join(" ") || undefined;
+      const optOut = readTag(volumeTags, props.selectionTag);
+      const selectionError = optOut.ok
+        ? undefined
+        : `Volume ${volumeId} has ${optOut.conflict}: it is backed up, and nothing of it is pruned until one is removed.`;
+      const retentionError = [selectionError, primary.error, dr.error].filter(Boolean).join(" ") || undefined;
       drives.push({
         runId: props.runId,
         region: props.region,
@@ -135,7 +171,10 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
           retention: primary.policyText,
         }),
         prune: retentionError ? [] : primary.prune,
-        drPrune: retentionError ? [] : dr.prune,
+        drPrune: retentionError
+          ? []
+          : [...dr.prune, ...failedSnapshots(drSnapshots.get(volumeId), props.runId)],
+        cleanup: retentionError ? [] : failedSnapshots(primarySnapshots.get(volumeId), props.runId),
         drRetention: dr.policyText,
         expectSnapshotSeconds: lastDuration(primarySnapshots.get(volumeId)),
         expectCopySeconds: lastDuration(drSnapshots.get(volumeId)),
@@ -152,13 +191,96 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
     ...findOrphans(props.region, primarySnapshots, orphanOptions),
     ...(props.drRegion ? findOrphans(props.drRegion, drSnapshots, orphanOptions) : []),
   ];
+  plan.held = await holdBack(plan, [...primaryListed, ...drListed], props, deps);
   deps.log.info("planned run", {
     instances: plan.instances.length,
     drives: plan.instances.reduce((n, i) => n + i.drives.length, 0),
     skipped: plan.skipped.length,
     orphans: plan.orphans.length,
+    tagProblems: plan.tagProblems.length,
+    notOurs: plan.notOurs.length,
+    held: plan.held.length,
   });
   return plan;
+}
+
+/** Snapshots listed under the volume their tags name, only when EC2's own fields agree. */
+function groupOurs(
+  region: string,
+  snapshots: Snapshot[],
+  mismatch: (s: Snapshot) => string | undefined,
+  notOurs: NotOurs[],
+): Map<string, Snapshot[]> {
+  const byVolume = new Map<string, Snapshot[]>();
+  for (const snapshot of snapshots) {
+    const volumeId = toTagMap(snapshot.Tags)[TAG.volumeId] ?? "";
+    const reason = mismatch(snapshot);
+    if (reason) {
+      notOurs.push({ region, snapshotId: snapshot.SnapshotId ?? "", taggedVolumeId: volumeId, reason });
+      continue;
+    }
+    const list = byVolume.get(volumeId) ?? [];
+    list.push(snapshot);
+    byVolume.set(volumeId, list);
+  }
+  return byVolume;
+}
+
+/**
+ * snapfleet's own snapshots that ended in `error` in earlier runs: they hold no data, and AWS
+ * counts unfinished ones against the volume's limit, so they are deleted (never another run's
+ * that may still be looking at it: this run's own are not listed yet).
+ */
+function failedSnapshots(snapshots: Snapshot[] | undefined, runId: string): string[] {
+  return (snapshots ?? [])
+    .filter((s) => s.State === "error" && toTagMap(s.Tags)[TAG.run] !== runId)
+    .map((s) => s.SnapshotId ?? "")
+    .sort();
+}
+
+/**
+ * Takes out of every prune list what must wait: snapshots made by a run that has not finished
+ * (another run started the same day may still copy them), and snapshots whose DR copy is still
+ * pending. They stay candidates for a later run.
+ */
+async function holdBack(plan: Plan, listed: Snapshot[], props: PlanProps, deps: Deps): Promise<Plan["held"]> {
+  const byId = new Map(listed.map((s) => [s.SnapshotId ?? "", s]));
+  const candidates = [
+    ...plan.instances.flatMap((i) => i.drives.flatMap((d) => [...d.prune, ...d.drPrune])),
+    ...plan.orphans.flatMap((o) => o.prune),
+  ];
+  const recent = deps.clock.now().getTime() - MAX_RUN_SECONDS * 1000;
+  const runOf = (id: string) => toTagMap(byId.get(id)?.Tags)[TAG.run] ?? "";
+  const recentRuns = candidates
+    .filter((id) => (byId.get(id)?.StartTime?.getTime() ?? 0) > recent && runOf(id) !== props.runId)
+    .map(runOf)
+    .filter(Boolean);
+  const going = props.bucket ? await runsInProgress(props.bucket, recentRuns, deps) : new Set<string>();
+  const copying = new Set(
+    listed
+      .filter((s) => s.State === "pending" && toTagMap(s.Tags)[TAG.sourceSnapshot])
+      .map((s) => toTagMap(s.Tags)[TAG.sourceSnapshot] as string),
+  );
+  const held: Plan["held"] = [];
+  const why = (id: string): string | undefined => {
+    if (going.has(runOf(id))) return `its run ${runOf(id)} has not finished`;
+    if (copying.has(id)) return "its DR copy is still pending";
+    return undefined;
+  };
+  const keep = (ids: string[], region: string) =>
+    ids.filter((id) => {
+      const reason = byId.get(id)?.State === "error" ? undefined : why(id);
+      if (reason) held.push({ region, snapshotId: id, reason });
+      return !reason;
+    });
+  for (const instance of plan.instances) {
+    for (const drive of instance.drives) {
+      drive.prune = keep(drive.prune, drive.region);
+      drive.drPrune = keep(drive.drPrune, drive.drRegion);
+    }
+  }
+  for (const orphan of plan.orphans) orphan.prune = keep(orphan.prune, orphan.region);
+  return held;
 }
 
 interface PruneContext {
@@ -181,8 +303,22 @@ function decidePrune(
   fallback: string,
   existing: Snapshot[] | undefined,
 ): { policyText: string; prune: string[]; error?: string } {
-  const onVolume = tagValue(ctx.volumeTags, tagKey);
-  const onInstance = tagValue(ctx.instanceTags, tagKey);
+  const volumeRead = readTag(ctx.volumeTags, tagKey);
+  const instanceRead = readTag(ctx.instanceTags, tagKey);
+  const conflict = !volumeRead.ok
+    ? `Volume ${ctx.volumeId} has ${volumeRead.conflict}`
+    : !instanceRead.ok
+      ? `Instance ${ctx.instanceId} (${ctx.host}) has ${instanceRead.conflict}`
+      : undefined;
+  if (conflict) {
+    return {
+      policyText: fallback,
+      prune: [],
+      error: `${conflict}: AWS does not order tags, so neither applies. Remove one. Nothing of this volume is pruned until then.`,
+    };
+  }
+  const onVolume = volumeRead.ok ? volumeRead.value : undefined;
+  const onInstance = instanceRead.ok ? instanceRead.value : undefined;
   const policyText = onVolume ?? onInstance ?? fallback;
   const parsed = parseRetention(policyText);
   if (!parsed.ok) {
@@ -328,13 +464,13 @@ async function describeVolumes(
   return result;
 }
 
-/** Every snapshot tagged snapfleet:managed=true in a region, grouped by the volume it was taken of. */
+/** Every snapshot tagged snapfleet:managed=true in a region (one paginated call per page of 1,000). */
 export async function listManagedSnapshots(
   region: string,
   deps: Deps,
   describe: Describe,
-): Promise<Map<string, Snapshot[]>> {
-  const byVolume = new Map<string, Snapshot[]>();
+): Promise<Snapshot[]> {
+  const result: Snapshot[] = [];
   let NextToken: string | undefined;
   do {
     const page = await describe(region, () =>
@@ -348,13 +484,9 @@ export async function listManagedSnapshots(
       ),
     );
     for (const snapshot of page.Snapshots ?? []) {
-      const volumeId = toTagMap(snapshot.Tags)[TAG.volumeId];
-      if (!volumeId) continue;
-      const list = byVolume.get(volumeId) ?? [];
-      list.push(snapshot);
-      byVolume.set(volumeId, list);
+      if (toTagMap(snapshot.Tags)[TAG.volumeId]) result.push(snapshot);
     }
     NextToken = page.NextToken;
   } while (NextToken);
-  return byVolume;
+  return result;
 }

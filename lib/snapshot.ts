@@ -1,6 +1,7 @@
 import { CopySnapshotCommand, CreateSnapshotCommand } from "@aws-sdk/client-ec2";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
+import { copyDescription } from "./ownership";
 import { copyTags, toTagList } from "./tags";
 
 export interface StartedSnapshot {
@@ -39,7 +40,7 @@ export async function copyToDr(
       SourceRegion: item.region,
       SourceSnapshotId: sourceSnapshotId,
       ...encryption,
-      Description: `snapfleet DR copy of ${sourceSnapshotId} from ${item.region} (${item.host} ${item.device})`,
+      Description: copyDescription(sourceSnapshotId, item.region, `${item.host} ${item.device}`),
       TagSpecifications: [
         {
           ResourceType: "snapshot",

@@ -2,11 +2,12 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import type { Deps } from "./deps";
 import type { DriveRecord } from "./drive";
 import { type FleetFigures, fleetMetrics, putMetrics } from "./metrics";
-import type { OrphanGroup } from "./plan";
+import type { OrphanGroup, Plan } from "./plan";
 import { withRetry } from "./retry";
 import { recordOf } from "./run/records";
 import { type DriveProgress, initialState, type RunPlan, type RunState } from "./run/state";
 import { getJson, planKey, putJson, stateKey } from "./run/store";
+import { markRunFinished } from "./run-markers";
 
 /** What the digest is made of: every drive's record, what was skipped, the orphans. */
 export interface RunFacts {
@@ -19,6 +20,9 @@ export interface RunFacts {
   orphanDeleted?: string[] | undefined;
   /** Per drive (same order), when the data of its newest DR copy was taken, if it has one. */
   drCopyTimes?: (string | null)[] | undefined;
+  tagProblems?: Plan["tagProblems"] | undefined;
+  notOurs?: Plan["notOurs"] | undefined;
+  held?: Plan["held"] | undefined;
   /** Set when the coordinator itself failed: drives it had not finished are reported failed. */
   abortedBecause?: string | undefined;
 }
@@ -45,7 +49,12 @@ export function summarizeRun(props: RunFacts, now: Date): RunSummary {
     runDurationSeconds: Math.max(0, (now.getTime() - Date.parse(props.startedAt)) / 1000),
     drLagSeconds: drLag(props.drCopyTimes, now),
   };
-  const verdict = failed.length === 0 ? "OK" : `${failed.length} FAILED`;
+  const tagProblems = props.tagProblems ?? [];
+  const problems = [
+    ...(failed.length > 0 ? [`${failed.length} FAILED`] : []),
+    ...(tagProblems.length > 0 ? [`${tagProblems.length} NOT BACKED UP (tags)`] : []),
+  ];
+  const verdict = problems.length === 0 ? "OK" : problems.join(", ");
   const subject = `snapfleet ${props.region}: ${verdict}, ${ok.length}/${drives.length} drives backed up`;
   const lines = [
     `Run ${props.runId} in ${props.region}, started ${props.startedAt}.`,
@@ -73,6 +82,7 @@ export function summarizeRun(props: RunFacts, now: Date): RunSummary {
   }
   for (const s of props.skipped)
     lines.push(`Skipped ${s.instanceId}${s.volumeId ? ` ${s.volumeId}` : ""}: ${s.reason}`);
+  safetyLines(props, lines);
   const orphanSnapshotsDeleted = orphanLines(props, lines);
   return {
     runId: props.runId,
@@ -96,6 +106,38 @@ function drLines(times: (string | null)[] | undefined, lag: number | null): stri
   const lines = lag === null ? [] : [`DR lag (newest DR copy of the stalest drive): ${lag} s.`];
   if (missing > 0) lines.push(`Drives without any DR copy: ${missing}.`);
   return lines;
+}
+
+/** Beyond this many entries, a safety list is counted instead of listed in full. */
+const LIST_SAFETY_UP_TO = 50;
+
+/** What the deletion rules refused or put off, and the error snapshots cleaned up: every one explained. */
+function safetyLines(props: RunFacts, lines: string[]): void {
+  const section = <T>(title: string, items: T[], line: (item: T) => string) => {
+    if (items.length === 0) return;
+    lines.push("", `${title}: ${items.length}.`);
+    for (const item of items.slice(0, LIST_SAFETY_UP_TO)) lines.push(`- ${line(item)}`);
+    if (items.length > LIST_SAFETY_UP_TO) lines.push(`... and ${items.length - LIST_SAFETY_UP_TO} more.`);
+  };
+  section(
+    "Instances not backed up because of their tags",
+    props.tagProblems ?? [],
+    (p) => `${p.host} (${p.instanceId}): ${p.reason}`,
+  );
+  section(
+    "Snapshots tagged as managed but not ours (never deleted)",
+    props.notOurs ?? [],
+    (n) => `${n.region} ${n.snapshotId} (tagged for ${n.taggedVolumeId}): ${n.reason}`,
+  );
+  section(
+    "Kept for now, pruned by a later run",
+    props.held ?? [],
+    (h) => `${h.region} ${h.snapshotId}: ${h.reason}`,
+  );
+  const cleaned = props.drives.flatMap((d) =>
+    (d.errorsDeleted ?? []).map((id) => `${d.host} (${d.instanceId}) ${d.device}: ${id}`),
+  );
+  section("snapfleet snapshots in state error deleted (they held no data)", cleaned, (c) => c);
 }
 
 /** Beyond this many orphaned volumes, the digest counts them instead of listing each. */
@@ -162,6 +204,9 @@ export async function publishSummary(props: SummarizeProps, deps: Deps): Promise
       skipped: plan.skipped,
       orphans: plan.orphans,
       orphanDeleted: state.orphanDeleted,
+      tagProblems: plan.tagProblems,
+      notOurs: plan.notOurs,
+      held: plan.held,
       drCopyTimes: plan.drRegion
         ? plan.drives.map((item, i) => {
             const drive = state.drives[i] as DriveProgress;
@@ -173,6 +218,8 @@ export async function publishSummary(props: SummarizeProps, deps: Deps): Promise
     deps.clock.now(),
   );
   await putJson(props.bucket, resultsKey(props.runId), drives, deps);
+  // Finished as soon as every drive's record is stored: its snapshots may now be pruned by other runs.
+  await markRunFinished(props.bucket, props.runId, deps);
   try {
     await putMetrics(props.namespace, fleetMetrics(summary, deps.clock.now()), deps);
   } catch {

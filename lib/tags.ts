@@ -41,14 +41,61 @@ export function tagValue(tags: TagMap, key: string): string | undefined {
   return undefined;
 }
 
-export function isInstanceSelected(tags: TagMap, selectionTag: string): boolean {
-  const value = tagValue(tags, selectionTag);
-  return value !== undefined && TRUE_VALUES.has(value.trim().toLowerCase());
+/**
+ * A tag snapfleet acts on, read case-insensitively. EC2 keys are case-sensitive, so `Retention`
+ * and `retention` can both exist, and AWS does not order tags: when their values disagree, neither
+ * wins; the caller reports the conflict and acts on neither (nothing pruned, not silently skipped).
+ * Values that agree (trimmed, ignoring case) are one setting written twice.
+ */
+export type TagRead = { ok: true; value: string | undefined } | { ok: false; conflict: string };
+
+export function readTag(tags: TagMap, key: string): TagRead {
+  const wanted = key.toLowerCase();
+  const found = Object.entries(tags).filter(([k]) => k.toLowerCase() === wanted);
+  const first = found[0];
+  if (!first) return { ok: true, value: undefined };
+  const meanings = new Set(found.map(([, v]) => v.trim().toLowerCase()));
+  if (meanings.size === 1) return { ok: true, value: first[1] };
+  const listed = found
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .sort()
+    .join(", ");
+  return { ok: false, conflict: `conflicting ${key} tags (${listed})` };
 }
 
+export type Selection = { selected: boolean } | { problem: string };
+
+const SELECTION_VALUES = "true, yes, on or 1 to back up; false, no, off or 0 not to";
+
+/**
+ * Whether an instance is backed up. No tag, or a false value: not selected, silently. A value that
+ * is neither true nor false, or case-variant keys that disagree: a problem the digest lists,
+ * because the operator meant something and snapfleet cannot tell what.
+ */
+export function selectionOf(tags: TagMap, selectionTag: string): Selection {
+  const read = readTag(tags, selectionTag);
+  if (!read.ok) return { problem: `${read.conflict}: remove one; until then it is not backed up` };
+  if (read.value === undefined) return { selected: false };
+  const value = read.value.trim().toLowerCase();
+  if (TRUE_VALUES.has(value)) return { selected: true };
+  if (FALSE_VALUES.has(value)) return { selected: false };
+  return {
+    problem: `${selectionTag}=${JSON.stringify(read.value)} is neither true nor false (use ${SELECTION_VALUES}); until then it is not backed up`,
+  };
+}
+
+export function isInstanceSelected(tags: TagMap, selectionTag: string): boolean {
+  const selection = selectionOf(tags, selectionTag);
+  return "selected" in selection && selection.selected;
+}
+
+/**
+ * A volume opts out only with a clear false value. Disagreeing case-variant keys are reported by
+ * the caller, and the volume is backed up: a copy too many costs less than a missing one.
+ */
 export function isVolumeOptedOut(tags: TagMap, selectionTag: string): boolean {
-  const value = tagValue(tags, selectionTag);
-  return value !== undefined && FALSE_VALUES.has(value.trim().toLowerCase());
+  const read = readTag(tags, selectionTag);
+  return read.ok && read.value !== undefined && FALSE_VALUES.has(read.value.trim().toLowerCase());
 }
 
 export interface SnapshotTagProps {

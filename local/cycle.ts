@@ -37,11 +37,12 @@ export interface CycleResult {
  * a virtual clock, Wait states take simulated time; the execution is named after the clock's time.
  */
 export async function runBackupCycle(config: Config, clock?: VirtualClock | undefined): Promise<BackupRun> {
-  handlerAccessKey();
   const now = clock ?? systemClock;
+  // Named when it starts (before any await), so two runs started apart never share a name.
+  const executionName = `run-${now.now().toISOString().replace(/[:.]/g, "-")}`;
+  handlerAccessKey();
   const deps = awsDeps(config, now, silentLog);
   await createRunBucket(config);
-  const executionName = `run-${now.now().toISOString().replace(/[:.]/g, "-")}`;
   const { output, stats } = await runStateMachine(
     {},
     { handlers: localHandlers(config, now), executionName, clock },

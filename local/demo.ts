@@ -10,6 +10,7 @@ import {
   RunInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import { copyDescription } from "../lib/ownership";
 import type { VirtualClock } from "./clock";
 
 /**
@@ -154,7 +155,7 @@ export async function createDemoFleet(options: DemoOptions): Promise<DemoFleet> 
       new CopySnapshotCommand({
         SourceRegion: options.region,
         SourceSnapshotId: snap.SnapshotId,
-        Description: `snapfleet DR history, ${day} days before the demo run`,
+        Description: copyDescription(snap.SnapshotId, options.region, "web-2 /dev/xvda"),
         TagSpecifications: [
           {
             ResourceType: "snapshot",

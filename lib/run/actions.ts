@@ -29,6 +29,7 @@ export async function startSnapshots(ctx: RunContext, order: number[]): Promise<
     const drive = ctx.state.drives[index] as DriveProgress;
     if (drive.phase !== "queued" || (drive.notBefore ?? 0) > now) continue;
     if (drive.uncertain && (await adopt(ctx, index, "snapshot"))) continue;
+    if (!(await cleanUp(ctx, index))) continue;
     if (!ctx.take("createSnapshot", ctx.plan.region)) return;
     try {
       ctx.counters.apiCalls += 1;
@@ -112,6 +113,26 @@ export async function prune(ctx: RunContext): Promise<void> {
     if (dr) ctx.advance(index, "done");
     else ctx.advance(index, ctx.plan.drRegion ? "copy-queued" : "done");
   }
+}
+
+/**
+ * Deletes the volume's snapfleet snapshots from earlier runs that ended in `error` before its new
+ * snapshot is requested: AWS counts them against the volume's limit. True when none is left.
+ */
+async function cleanUp(ctx: RunContext, index: number): Promise<boolean> {
+  const drive = ctx.state.drives[index] as DriveProgress;
+  const item = ctx.item(index);
+  const ids = item.cleanup ?? [];
+  while ((drive.cleanedUp ?? 0) < ids.length) {
+    const id = ids[drive.cleanedUp ?? 0] as string;
+    if (!ctx.take("deleteSnapshot", item.region)) return false;
+    const outcome = await deleteOne(ctx, item.region, id, itemKeys(item));
+    if (outcome === "retry") return false;
+    if (outcome === "deleted" || outcome === "gone") (drive.errorsDeleted ??= []).push(id);
+    // Anything else was logged by deleteOne; it does not stop this run's snapshot.
+    drive.cleanedUp = (drive.cleanedUp ?? 0) + 1;
+  }
+  return true;
 }
 
 /** Orphans' deletions come last, from the same budget. The newest of each volume is never listed. */

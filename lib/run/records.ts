@@ -29,6 +29,7 @@ export function recordOf(item: DriveItem, drive: DriveProgress, abortedBecause?:
     pruned: drive.pruned,
     drSnapshotId: drive.copyId ?? null,
     drPruned: drive.drPruned,
+    errorsDeleted: drive.errorsDeleted ?? [],
     status: failed ? "failed" : "ok",
     reason: failed ? reason : null,
   };

@@ -1,5 +1,5 @@
 import type { DriveItem } from "../drive";
-import type { OrphanGroup } from "../plan";
+import type { OrphanGroup, Plan } from "../plan";
 import type { BucketState } from "./budget";
 
 /** What Plan stores in S3 for the coordinator: every drive of the run, and the orphans. */
@@ -11,6 +11,9 @@ export interface RunPlan {
   drives: DriveItem[];
   skipped: { instanceId: string; volumeId?: string; reason: string }[];
   orphans: OrphanGroup[];
+  tagProblems?: Plan["tagProblems"];
+  notOurs?: Plan["notOurs"];
+  held?: Plan["held"];
   /** KMS key for DR copies of encrypted snapshots ("" = the region's default EBS key). */
   drKmsKeyId?: string;
   /** The API budgets as Plan left them, so the coordinator goes on from there. */
@@ -41,6 +44,10 @@ export interface DriveProgress {
   left?: string[];
   pruned: string[];
   drPruned: string[];
+  /** Error snapshots of earlier runs deleted before this run's snapshot (see DriveItem.cleanup). */
+  errorsDeleted?: string[];
+  /** How many of the drive's cleanup ids were dealt with. */
+  cleanedUp?: number;
   /** Simulated or real epoch ms of the next status check of the snapshot or copy in flight. */
   nextCheckAt?: number;
   /** Backoff after a transient error: nothing is tried for this drive before then. */
