@@ -128,7 +128,8 @@ async function cleanUp(ctx: RunContext, index: number): Promise<boolean> {
     if (!ctx.take("deleteSnapshot", item.region)) return false;
     const outcome = await deleteOne(ctx, item.region, id, itemKeys(item));
     if (outcome === "retry") return false;
-    if (outcome === "deleted" || outcome === "gone") (drive.errorsDeleted ??= []).push(id);
+    if (outcome === "deleted" || outcome === "gone")
+      drive.errorsDeleted = [...(drive.errorsDeleted ?? []), id];
     // Anything else was logged by deleteOne; it does not stop this run's snapshot.
     drive.cleanedUp = (drive.cleanedUp ?? 0) + 1;
   }
