@@ -118,7 +118,10 @@ describe("two overlapping runs", () => {
     }
     const config = { copyConcurrency: 1 };
     const firstRun = run(aws, config);
-    await aws.clock.sleep(14_000);
+    // The second starts once the first run's snapshots completed, while its DR copies are still queued.
+    while ((await listSnapshots(aws)).filter((s) => s.State === "completed").length < INSTANCES) {
+      await aws.clock.sleep(5_000);
+    }
     const secondRun = run(aws, config);
     [first, second] = await Promise.all([firstRun, secondRun]);
     expect(first.runId).not.toBe(second.runId);
