@@ -8,25 +8,30 @@ import {
   type Snapshot,
 } from "@aws-sdk/client-ec2";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { keptByPolicy, parseRetention } from "../lib/retention";
 import { toTagMap } from "../lib/tags";
 import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
 import { buildFleet, startBenchAws } from "./fleet";
 
 /**
- * `npm run soak [-- --json]`: the chaos soak of issue 7. 200 volumes, 30 simulated daily runs,
- * 10% transient faults on every EC2, CloudWatch and SNS call (throttling, 500s, dropped
- * connections whose work was half the time done anyway). Afterwards it checks, and exits 1
- * unless all hold: every drive got a completed snapshot and DR copy every day; no unmanaged
- * snapshot was deleted; what is left is exactly what the retention policy keeps; no run made
- * two snapshots or copies of one volume.
+ * `npm run soak [-- --json]`: the chaos soak. 200 volumes, 30 simulated daily runs, 10% transient
+ * faults on every EC2, CloudWatch and SNS call (throttling, 500s, dropped connections whose work
+ * was half the time done anyway). On some days a manual run starts while the scheduled one is
+ * still copying; a foreign tool keeps creating snapshots that carry snapfleet's tags but are of
+ * another volume. Afterwards it checks, and exits 1 unless all hold: every drive of every run got
+ * a completed snapshot and DR copy; no unmanaged or foreign snapshot was deleted; what is left of
+ * snapfleet's snapshots is exactly what the policy keeps (its own reckoning below), nothing more
+ * and nothing less; no run made two snapshots or copies of one volume.
  */
 const DAYS = 30;
 const VOLUMES = 200;
 const REGION = "us-east-1";
 const DR_REGION = "us-west-2";
 const POLICY = "1"; // the bench fleet's Retention tag: keep the newest snapshot of each of the last day
+/** Days on which a manual run starts while the scheduled one is still copying (never the last). */
+const OVERLAP_DAYS = new Set([4, 11, 19]);
+/** Days on which the foreign tool adds snapshots carrying snapfleet's tags. */
+const FOREIGN_DAYS = new Set([2, 9, 17, 25]);
 
 /** The soak's own checks go through the same quotas and faults; they wait and repeat. */
 async function patiently<T>(clock: VirtualClock, call: () => Promise<T>): Promise<T> {
@@ -52,6 +57,60 @@ async function listAll(ec2: EC2Client, clock: VirtualClock): Promise<Snapshot[]>
     NextToken = page.NextToken;
   } while (NextToken);
   return all;
+}
+
+/**
+ * Another tool snapshots an instance's root volume and tags it as snapfleet's snapshot of the
+ * instance's data volume (its EC2 VolumeId says otherwise): snapfleet must never delete it.
+ */
+async function foreignSnapshots(ec2: EC2Client, clock: VirtualClock, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  const described = await patiently(clock, () =>
+    ec2.send(new DescribeInstancesCommand({ MaxResults: 1000 })),
+  );
+  for (const r of described.Reservations ?? []) {
+    for (const i of r.Instances ?? []) {
+      const [root, data] = (i.BlockDeviceMappings ?? []).map((m) => m.Ebs?.VolumeId ?? "");
+      if (!root || !data || ids.length >= count) continue;
+      const tags = {
+        "snapfleet:managed": "true",
+        "snapfleet:instance-id": i.InstanceId ?? "",
+        "snapfleet:device": "/dev/sdf",
+        "snapfleet:volume-id": data,
+        "snapfleet:run": "foreign-tool",
+      };
+      const s = await patiently(clock, () =>
+        ec2.send(
+          new CreateSnapshotCommand({
+            VolumeId: root,
+            Description: "foreign tool",
+            TagSpecifications: [
+              {
+                ResourceType: "snapshot",
+                Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+              },
+            ],
+          }),
+        ),
+      );
+      ids.push(s.SnapshotId ?? "");
+      clock.advance(1000);
+    }
+  }
+  return ids;
+}
+
+/**
+ * The soak's own reckoning of what Retention=1 leaves, independent of lib/retention: the newest
+ * snapshot of each of the last 1 day that has snapshots is the newest one there is, per volume.
+ */
+function expectedLeft(made: Map<string, { id: string; start: number }[]>): Set<string> {
+  const keep = new Set<string>();
+  for (const snapshots of made.values()) {
+    const newest = [...snapshots].sort((a, b) => b.start - a.start)[0];
+    if (newest) keep.add(newest.id);
+  }
+  return keep;
 }
 
 async function main(): Promise<void> {
@@ -101,67 +160,81 @@ async function main(): Promise<void> {
 
     let missingRecoveryPoints = 0;
     let duplicateSnapshots = 0;
-    const runDays = new Map<string, Date[]>(); // volume → days with a completed snapshot and copy
+    let overlappingRuns = 0;
+    const foreign: string[] = [];
+    // Per region and volume, every snapshot snapfleet's runs made (id and start), for the reckoning.
+    const made = { [REGION]: new Map(), [DR_REGION]: new Map() } as Record<
+      string,
+      Map<string, { id: string; start: number }[]>
+    >;
     for (let day = 1; day <= DAYS; day += 1) {
       const target = Date.UTC(2026, 0, 1 + day, 3);
       if (clock.nowMs() < target) clock.advance(target - clock.nowMs());
-      const { outcome, drives } = await runBackupCycle(config, clock);
-      for (const d of drives) {
-        const okPrimary = d.snapshotState === "completed";
-        const okDr = okPrimary && d.drSnapshotId !== null && d.status === "ok";
-        missingRecoveryPoints += (okPrimary ? 0 : 1) + (okDr ? 0 : 1);
-        if (okPrimary) runDays.set(d.volumeId, [...(runDays.get(d.volumeId) ?? []), new Date(target)]);
+      if (FOREIGN_DAYS.has(day)) foreign.push(...(await foreignSnapshots(admin(REGION), clock, 10)));
+      const runs = [runBackupCycle(config, clock)];
+      if (OVERLAP_DAYS.has(day)) {
+        // The manual run starts once half the scheduled run's snapshots completed: its copies are queued.
+        const completedToday = async () =>
+          (await listAll(admin(REGION), clock)).filter(
+            (s) => s.State === "completed" && (s.StartTime?.getTime() ?? 0) >= target,
+          ).length;
+        while ((await completedToday()) < VOLUMES / 2) await clock.sleep(30_000);
+        runs.push(runBackupCycle(config, clock));
+        overlappingRuns += 1;
       }
-      for (const region of [REGION, DR_REGION]) {
-        const ofRun = (await listAll(admin(region), clock)).filter(
-          (s) => toTagMap(s.Tags)["snapfleet:run"] === outcome.runId,
-        );
-        const perVolume = new Map<string, number>();
-        for (const s of ofRun) {
-          const v = toTagMap(s.Tags)["snapfleet:volume-id"] ?? "";
-          perVolume.set(v, (perVolume.get(v) ?? 0) + 1);
+      for (const { outcome, drives } of await Promise.all(runs)) {
+        for (const d of drives) {
+          const okPrimary = d.snapshotState === "completed";
+          const okDr = okPrimary && d.drSnapshotId !== null && d.status === "ok";
+          missingRecoveryPoints += (okPrimary ? 0 : 1) + (okDr ? 0 : 1);
         }
-        for (const n of perVolume.values()) duplicateSnapshots += n - 1;
+        for (const region of [REGION, DR_REGION]) {
+          const ofRun = (await listAll(admin(region), clock)).filter(
+            (s) => toTagMap(s.Tags)["snapfleet:run"] === outcome.runId,
+          );
+          const perVolume = new Map<string, number>();
+          for (const s of ofRun) {
+            const v = toTagMap(s.Tags)["snapfleet:volume-id"] ?? "";
+            perVolume.set(v, (perVolume.get(v) ?? 0) + 1);
+            if (s.State !== "completed") continue;
+            const list = made[region]?.get(v) ?? [];
+            list.push({ id: s.SnapshotId ?? "", start: s.StartTime?.getTime() ?? 0 });
+            made[region]?.set(v, list);
+          }
+          for (const n of perVolume.values()) duplicateSnapshots += n - 1;
+        }
+        if (!json) process.stderr.write(`soak: day ${day}: ${outcome.subject}\n`);
       }
-      if (!json) process.stderr.write(`soak: day ${day}: ${outcome.subject}\n`);
     }
 
     const faultsInjected = emulator.faultStats().injected;
     emulator.setFaults(undefined);
-    const policy = parseRetention(POLICY);
-    if (!policy.ok) throw new Error(policy.reason);
     let outOfPolicyDeleted = 0;
     let notPruned = 0;
     const primary = await listAll(admin(REGION), clock);
     for (const region of [REGION, DR_REGION]) {
-      const left = region === REGION ? primary : await listAll(admin(region), clock);
-      const byVolume = new Map<string, Snapshot[]>();
-      for (const s of left) {
-        const tags = toTagMap(s.Tags);
-        if (tags["snapfleet:managed"] !== "true") continue;
-        const v = tags["snapfleet:volume-id"] ?? "";
-        byVolume.set(v, [...(byVolume.get(v) ?? []), s]);
-      }
-      for (const [volumeId, days] of runDays) {
-        const expected = keptByPolicy(
-          days.map((d) => ({ id: d.toISOString().slice(0, 10), startTime: d })),
-          policy.policy,
-        );
-        const present = new Set(
-          (byVolume.get(volumeId) ?? []).map((s) => (s.StartTime as Date).toISOString().slice(0, 10)),
-        );
-        for (const dayKey of expected) if (!present.has(dayKey)) outOfPolicyDeleted += 1;
-        for (const dayKey of present) if (!expected.has(dayKey)) notPruned += 1;
+      const left = new Set(
+        (region === REGION ? primary : await listAll(admin(region), clock)).map((s) => s.SnapshotId),
+      );
+      const byRuns = made[region] ?? new Map();
+      const expected = expectedLeft(byRuns);
+      for (const id of expected) if (!left.has(id)) outOfPolicyDeleted += 1;
+      for (const snapshots of byRuns.values()) {
+        for (const { id } of snapshots) if (left.has(id) && !expected.has(id)) notPruned += 1;
       }
     }
     const primaryIds = new Set(primary.map((s) => s.SnapshotId));
     const unmanagedDeleted = unmanaged.filter((id) => !primaryIds.has(id)).length;
+    const foreignDeleted = foreign.filter((id) => !primaryIds.has(id)).length;
     const report = {
       days: DAYS,
       volumes: VOLUMES,
       faultsInjected,
+      overlappingRuns,
+      foreignSnapshots: foreign.length,
       missingRecoveryPoints,
       unmanagedDeleted,
+      foreignDeleted,
       outOfPolicyDeleted,
       duplicateSnapshots,
       notPruned,
@@ -170,8 +243,10 @@ async function main(): Promise<void> {
     const holds =
       missingRecoveryPoints === 0 &&
       unmanagedDeleted === 0 &&
+      foreignDeleted === 0 &&
       outOfPolicyDeleted === 0 &&
-      duplicateSnapshots === 0;
+      duplicateSnapshots === 0 &&
+      notPruned === 0;
     process.exitCode = holds ? 0 : 1;
   } finally {
     await emulator.stop();

@@ -70,6 +70,13 @@ export class RunContext {
   backOff(index: number, error: unknown, what: string): void {
     const drive = this.state.drives[index] as DriveProgress;
     if (isThrottle(error)) this.counters.throttled += 1;
+    if (waitsForCapacity(error) || isThrottle(error)) {
+      // The copy slots, the volume's pending snapshots or the API bucket are held by another run
+      // or tool: they free up as those complete or refill, so this waits its turn (jittered)
+      // instead of using up its attempts. The run's own timeout bounds the wait.
+      drive.notBefore = this.now() + backoffMs(4, { baseMs: 2000, maxMs: 120_000 });
+      return;
+    }
     drive.attempts += 1;
     if (drive.attempts >= this.options.maxAttempts) {
       this.fail(index, `${what} kept failing after ${drive.attempts} attempts: ${describe(error)}`);
@@ -100,6 +107,10 @@ export class RunContext {
     delete drive.notBefore;
   }
 }
+
+/** AWS's capacity limits: a wait for a slot, not a fault. */
+const CAPACITY_ERRORS = new Set(["ResourceLimitExceeded", "ConcurrentSnapshotLimitExceeded"]);
+const waitsForCapacity = (error: unknown) => CAPACITY_ERRORS.has((error as { name?: string })?.name ?? "");
 
 export function describe(error: unknown): string {
   const e = error as { name?: string; message?: string };
