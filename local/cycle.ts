@@ -44,7 +44,13 @@ export async function runBackupCycle(config: Config, clock?: VirtualClock | unde
   const executionName = `run-${now.now().toISOString().replace(/[:.]/g, "-")}`;
   const { output, stats } = await runStateMachine(
     {},
-    { handlers: localHandlers(config, now), executionName, clock },
+    {
+      handlers: localHandlers(config, now),
+      executionName,
+      clock,
+      // What Step Functions itself reads and writes (a Distributed Map's items and results).
+      s3: config.endpoint ? { endpoint: config.endpoint, region: config.region } : undefined,
+    },
   );
   const outcome = output as RunOutcome;
   const drives = (await getJson<DriveRecord[]>(config.bucket, outcome.resultsKey, deps)) ?? [];
