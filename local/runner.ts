@@ -156,7 +156,9 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
         visit(branch.States);
     }
   };
-  const copy = structuredClone(definition);
+  // A JSON copy, not structuredClone: under jest, structuredClone makes objects of another realm, whose
+  // nested `.$` keys the library (which checks for Object.prototype) would then leave unevaluated.
+  const copy = JSON.parse(JSON.stringify(definition)) as StateDef;
   visit(copy.States as Record<string, StateDef>);
   return { definition: copy, taskFunctions, retryable, waits, distributedMaps };
 }
