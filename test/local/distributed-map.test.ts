@@ -371,6 +371,31 @@ describe("a Distributed Map in the local runner", () => {
     expect(Date.now() - realStart).toBeLessThan(5_000);
   });
 
+  it("without ItemReader, maps over ItemsPath; ItemBatcher gives each child {Items, BatchInput}", async () => {
+    const definition = {
+      StartAt: "Batches",
+      States: {
+        Batches: {
+          Type: "Map",
+          ItemsPath: "$.volumes",
+          ItemBatcher: { MaxItemsPerBatch: 2, BatchInput: { "runId.$": "$.runId" } },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "EXPRESS" },
+            StartAt: "Echo",
+            States: { Echo: { Type: "Task", Resource: lambda("echo"), End: true } },
+          },
+          End: true,
+        },
+      },
+    };
+    const { output, stats } = await run(definition, { echo }, { runId: "r-1", volumes: ["a", "b", "c"] });
+    expect(output).toEqual([
+      { Items: ["a", "b"], BatchInput: { runId: "r-1" } },
+      { Items: ["c"], BatchInput: { runId: "r-1" } },
+    ]);
+    expect(stats.childExecutions).toBe(2);
+  });
+
   it("fails with States.ItemReaderFailed when the items object is missing", async () => {
     const definition = fleet("missing.json", { P: { Type: "Pass", End: true } }, "P");
     await expect(run(definition, {})).rejects.toMatchObject({ cause: { name: "States.ItemReaderFailed" } });
