@@ -45,7 +45,13 @@ export async function runBackupCycle(config: Config, clock?: VirtualClock | unde
   await createRunBucket(config);
   const { output, stats } = await runStateMachine(
     {},
-    { handlers: localHandlers(config, now), executionName, clock },
+    {
+      handlers: localHandlers(config, now),
+      executionName,
+      clock,
+      // What Step Functions itself reads and writes (a Distributed Map's items and results).
+      s3: config.endpoint ? { endpoint: config.endpoint, region: config.region } : undefined,
+    },
   );
   const outcome = output as RunOutcome;
   const drives = (await getJson<DriveRecord[]>(config.bucket, outcome.resultsKey, deps)) ?? [];

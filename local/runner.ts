@@ -1,8 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import "./polyfills";
-import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
+import { S3Client } from "@aws-sdk/client-s3";
+import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import type { VirtualClock } from "./clock";
+import {
+  type ChildOutcome,
+  type ChildStart,
+  childDefinition,
+  childExecutionType,
+  type DistributedMapEvent,
+  distributedMapTask,
+  isDistributedMap,
+  runDistributedMap,
+} from "./distributed-map";
 
 /** A Lambda handler as the runner calls it: the event, and a Lambda-like context. */
 export type LocalHandler = (event: unknown, context: LocalLambdaContext) => Promise<unknown>;
@@ -26,14 +37,36 @@ export interface ExecutionStats {
   /** The library's own event log entries. */
   events: number;
   /**
-   * Estimated AWS history events: 2 per execution, 2 per state (entered, exited), 3 more per
-   * Lambda task attempt (scheduled, started, succeeded or failed), 2 per Map iteration.
+   * Estimated AWS history events of this execution only: 2 per execution, 2 per state (entered,
+   * exited), 3 more per Lambda task attempt (scheduled, started, succeeded or failed), 2 per
+   * inline Map iteration, 2 per Distributed Map run (MapRunStarted, MapRunSucceeded or MapRunFailed).
+   * A Distributed Map's child executions have histories of their own (`largestHistoryEvents`).
    */
   historyEvents: number;
+  /** The largest history of this execution and of every child execution under it. */
+  largestHistoryEvents: number;
+  /** Child executions started by Distributed Map states (at any depth). */
+  childExecutions: number;
+  /** The largest payload in this execution or any child execution. */
   largestPayloadBytes: number;
-  /** Task failures Step Functions saw (then retried or caught), for diagnosis. */
+  /** Task failures Step Functions saw (then retried or caught), children's included, for diagnosis. */
   taskFailures: { state: string; error: string; cause: string }[];
 }
+
+/**
+ * The S3 the runner uses for what Step Functions itself reads and writes (a Distributed Map's
+ * ItemReader and ResultWriter): a ready client, or where to reach one (path-style addressing).
+ */
+export type RunnerS3 =
+  | S3Client
+  | {
+      endpoint: string;
+      region?: string;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
+
+/** The key Step Functions' own S3 calls are signed with locally (its role, not the Lambdas'). */
+export const STATES_CREDENTIALS = { accessKeyId: "snapfleet-local-states", secretAccessKey: "local" };
 
 /** Step Functions quotas (../shared/aws-limits.md): a Standard execution fails beyond these. */
 export const MAX_HISTORY_EVENTS = 25_000;
@@ -49,6 +82,9 @@ export interface ExecutionResult {
 }
 
 export const BACKUP_DEFINITION = join(__dirname, "..", "statemachine", "backup.asl.json");
+const STATE_MACHINE_NAME = "snapfleet-backup";
+const REGION = "us-east-1";
+const ACCOUNT_ID = "000000000000";
 const VIRTUAL_WAIT = "arn:aws:lambda:us-east-1:000000000000:function:snapfleet-local-virtual-wait";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -58,25 +94,46 @@ export function loadDefinition(path = BACKUP_DEFINITION): StateDef {
   return JSON.parse(readFileSync(path, "utf8")) as StateDef;
 }
 
+/** A definition made ready for aws-local-stepfunctions, with what the runner needs to wire it. */
+export interface PreparedDefinition {
+  definition: StateDef;
+  /** Task state name -> serverless.yml function name, for this execution's own states. */
+  taskFunctions: Record<string, string>;
+  retryable: string[];
+  waits: string[];
+  /** Distributed Map states (rewritten into Tasks), with their child definitions prepared once. */
+  distributedMaps: Record<string, { state: StateDef; child: PreparedDefinition }>;
+  /** The library's state machine, built once and reused by every child execution. */
+  machine?: StateMachine;
+}
+
 /**
  * Prepares a definition written for `sls deploy` for aws-local-stepfunctions:
  * - `{"Fn::GetAtt": [fn, "Arn"]}` resources become plain ARNs, remembering which function each Task calls;
  * - with a virtual clock, each Wait state becomes a Task that sleeps in simulated time and passes its
- *   input through (`ResultPath: null`), because the library's Wait sleeps in real time.
+ *   input through (`ResultPath: null`), because the library's Wait sleeps in real time;
+ * - each Distributed Map state becomes a Task that runs its items as child executions
+ *   (local/distributed-map.ts); its ItemProcessor is prepared here, once, as a definition of its own.
  */
-export function prepareDefinition(definition: StateDef, virtualWaits: boolean) {
+export function prepareDefinition(definition: StateDef, virtualWaits: boolean): PreparedDefinition {
   const taskFunctions: Record<string, string> = {};
   const retryable: string[] = [];
   const waits: string[] = [];
+  const distributedMaps: PreparedDefinition["distributedMaps"] = {};
   const visit = (states: Record<string, StateDef>) => {
     for (const [name, state] of Object.entries(states)) {
+      if (state.Retry) retryable.push(name);
+      if (isDistributedMap(state)) {
+        distributedMaps[name] = { state, child: prepareDefinition(childDefinition(state), virtualWaits) };
+        states[name] = distributedMapTask(state);
+        continue;
+      }
       const resource = state.Resource as { "Fn::GetAtt"?: [string, string] } | string | undefined;
       if (resource && typeof resource === "object" && resource["Fn::GetAtt"]) {
         const fn = resource["Fn::GetAtt"][0];
         taskFunctions[name] = fn;
         state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`;
       }
-      if (state.Retry) retryable.push(name);
       if (state.Type === "Wait" && virtualWaits) {
         const seconds = state.SecondsPath
           ? { "seconds.$": state.SecondsPath }
@@ -99,9 +156,19 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean) {
         visit(branch.States);
     }
   };
-  const copy = structuredClone(definition);
+  // A JSON copy, not structuredClone: under jest, structuredClone makes objects of another realm, whose
+  // nested `.$` keys the library (which checks for Object.prototype) would then leave unevaluated.
+  const copy = JSON.parse(JSON.stringify(definition)) as StateDef;
   visit(copy.States as Record<string, StateDef>);
-  return { definition: copy, taskFunctions, retryable, waits };
+  return { definition: copy, taskFunctions, retryable, waits, distributedMaps };
+}
+
+/** Every function a prepared definition calls, child executions' included. */
+export function functionsUsed(prepared: PreparedDefinition): Set<string> {
+  const used = new Set(Object.values(prepared.taskFunctions));
+  for (const { child } of Object.values(prepared.distributedMaps))
+    for (const fn of functionsUsed(child)) used.add(fn);
+  return used;
 }
 
 export interface RunOptions {
@@ -109,20 +176,108 @@ export interface RunOptions {
   executionName: string;
   clock?: VirtualClock | undefined;
   definition?: StateDef;
+  /** For Distributed Map states with ItemReader or ResultWriter; created on first use. */
+  s3?: RunnerS3 | undefined;
 }
 
 /** Runs a state machine definition with the real handlers, in process. */
 export async function runStateMachine(input: Json, options: RunOptions): Promise<ExecutionResult> {
   const prepared = prepareDefinition(options.definition ?? loadDefinition(), options.clock !== undefined);
-  const stats: ExecutionStats = {
+  let client: S3Client | undefined;
+  const s3 = () => {
+    if (client) return client;
+    const given = options.s3;
+    if (!given) {
+      throw new Error("This definition has a Distributed Map that reads or writes S3: give RunOptions.s3");
+    }
+    client =
+      given instanceof S3Client
+        ? given
+        : new S3Client({
+            endpoint: given.endpoint,
+            region: given.region ?? REGION,
+            forcePathStyle: true,
+            credentials: given.credentials ?? STATES_CREDENTIALS,
+          });
+    return client;
+  };
+  const name = options.executionName;
+  const run = await execute(prepared, input, {
+    handlers: options.handlers,
+    clock: options.clock,
+    s3,
+    executionName: name,
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${name}`,
+        Name: name,
+        StartTime: (options.clock?.now() ?? new Date()).toISOString(),
+      },
+      StateMachine: {
+        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`,
+        Name: STATE_MACHINE_NAME,
+      },
+    },
+    historyLimit: true,
+  });
+  if (run.failure !== undefined) throw run.failure;
+  return { output: run.output as Json, stats: run.stats };
+}
+
+interface ExecuteOptions {
+  handlers: Record<string, LocalHandler>;
+  clock: VirtualClock | undefined;
+  s3: () => S3Client;
+  executionName: string;
+  context: Record<string, Json>;
+  /** Standard executions fail beyond 25,000 history events; Express ones have no history. */
+  historyLimit: boolean;
+  signal?: AbortSignal;
+}
+
+interface Execution {
+  output?: Json;
+  /** Why the execution failed: the library's ExecutionError, a StepFunctionsQuotaError, or aborted. */
+  failure?: unknown;
+  aborted?: boolean;
+  stats: ExecutionStats;
+}
+
+function emptyStats(): ExecutionStats {
+  return {
     stateTransitions: 0,
     taskInvocations: {},
     taskMillis: {},
     events: 0,
     historyEvents: 2,
+    largestHistoryEvents: 0,
+    childExecutions: 0,
     largestPayloadBytes: 0,
     taskFailures: [],
   };
+}
+
+/** Adds a child execution's figures to its parent's (the parent's own history excepted). */
+function absorb(stats: ExecutionStats, child: ExecutionStats): void {
+  stats.stateTransitions += child.stateTransitions;
+  stats.events += child.events;
+  for (const [fn, n] of Object.entries(child.taskInvocations))
+    stats.taskInvocations[fn] = (stats.taskInvocations[fn] ?? 0) + n;
+  for (const [fn, ms] of Object.entries(child.taskMillis))
+    stats.taskMillis[fn] = (stats.taskMillis[fn] ?? 0) + ms;
+  stats.largestHistoryEvents = Math.max(stats.largestHistoryEvents, child.largestHistoryEvents);
+  stats.largestPayloadBytes = Math.max(stats.largestPayloadBytes, child.largestPayloadBytes);
+  stats.childExecutions += 1 + child.childExecutions;
+  for (const failure of child.taskFailures) stats.taskFailures.push(failure);
+}
+
+/** One execution (the parent, or a Distributed Map's child) of a prepared definition. */
+async function execute(
+  prepared: PreparedDefinition,
+  input: Json,
+  options: ExecuteOptions,
+): Promise<Execution> {
+  const stats = emptyStats();
   const clockNow = () => (options.clock ? options.clock.nowMs() : Date.now());
   const checkPayload = (value: unknown, where: string) => {
     const bytes = Buffer.byteLength(JSON.stringify(value ?? null));
@@ -163,37 +318,136 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
       };
     }
   }
-  const machine = new StateMachine(prepared.definition as unknown as StateMachineDefinition, {
+  for (const [stateName, { state, child }] of Object.entries(prepared.distributedMaps)) {
+    let runs = 0;
+    const standard = childExecutionType(state) === "STANDARD";
+    localHandlers[stateName] = async (event) => {
+      // MapRunStarted, then MapRunSucceeded or MapRunFailed, in the parent's history.
+      stats.historyEvents += 2;
+      runs += 1;
+      checkPayload((event as { input?: Json }).input, `the input of ${stateName}`);
+      const result = await runDistributedMap(event as unknown as DistributedMapEvent, {
+        state,
+        stateName,
+        stateMachineName: STATE_MACHINE_NAME,
+        parentExecutionName: options.executionName,
+        region: REGION,
+        accountId: ACCOUNT_ID,
+        invocation: runs,
+        s3: options.s3,
+        now: () => new Date(clockNow()),
+        runChild: (start) => runChild(child, start, standard, stats, options, clockNow),
+      });
+      checkPayload(result, `the output of ${stateName}`);
+      return result;
+    };
+  }
+  prepared.machine ??= new StateMachine(prepared.definition as unknown as StateMachineDefinition, {
     validationOptions: { checkArn: false },
   });
-  const execution = machine.run(input, {
+  const execution = prepared.machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: localHandlers,
       // Retries wait no real time locally; simulated retry delays are left to the fleet-scale work.
       retryIntervalOverrides: Object.fromEntries(prepared.retryable.map((name) => [name, 0])),
     },
-    context: {
-      Execution: {
-        Id: `arn:aws:states:us-east-1:000000000000:execution:snapfleet-backup:${options.executionName}`,
-        Name: options.executionName,
-        StartTime: (clock?.now() ?? new Date()).toISOString(),
-      },
-    },
+    context: options.context,
   });
-  const counting = countEvents(execution.eventLogs, stats);
-  const output = await execution.result;
+  let overLimit = false;
+  const onAbort = () => execution.abort();
+  options.signal?.addEventListener("abort", onAbort);
+  const counting = countEvents(execution.eventLogs, stats, () => {
+    // Step Functions fails a Standard execution when its history reaches the quota.
+    if (options.historyLimit && !overLimit && stats.historyEvents > MAX_HISTORY_EVENTS) {
+      overLimit = true;
+      execution.abort();
+    }
+  });
+  const done: Execution = { stats };
+  try {
+    done.output = (await execution.result) as Json;
+  } catch (error) {
+    done.failure = error;
+    done.aborted = error instanceof ExecutionAbortedError;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
   await counting;
-  if (stats.historyEvents > MAX_HISTORY_EVENTS) {
-    throw new StepFunctionsQuotaError(
+  stats.largestHistoryEvents = Math.max(stats.largestHistoryEvents, stats.historyEvents);
+  if (options.historyLimit && stats.historyEvents > MAX_HISTORY_EVENTS) {
+    done.aborted = false;
+    done.failure = new StepFunctionsQuotaError(
       `States.Runtime: execution ${options.executionName} needed about ${stats.historyEvents} history events; a Standard execution allows ${MAX_HISTORY_EVENTS}`,
     );
   }
-  return { output, stats };
+  return done;
+}
+
+/** A Distributed Map's child execution: its own name, context, history count and payload checks. */
+async function runChild(
+  child: PreparedDefinition,
+  start: ChildStart,
+  standard: boolean,
+  parentStats: ExecutionStats,
+  parent: ExecuteOptions,
+  clockNow: () => number,
+): Promise<ChildOutcome> {
+  const startDate = new Date(clockNow());
+  const finish = (outcome: Omit<ChildOutcome, "startDate" | "stopDate">): ChildOutcome => ({
+    ...outcome,
+    startDate,
+    stopDate: new Date(clockNow()),
+  });
+  const inputBytes = Buffer.byteLength(JSON.stringify(start.input));
+  if (inputBytes > MAX_PAYLOAD_BYTES) {
+    parentStats.childExecutions += 1;
+    return finish({
+      status: "FAILED",
+      error: "States.DataLimitExceeded",
+      cause: `The input of ${start.runnerName} is ${inputBytes} bytes; Step Functions allows ${MAX_PAYLOAD_BYTES}`,
+    });
+  }
+  const run = await execute(child, start.input, {
+    handlers: parent.handlers,
+    clock: parent.clock,
+    s3: parent.s3,
+    executionName: start.runnerName,
+    context: start.context,
+    historyLimit: standard,
+    signal: start.signal,
+  });
+  absorb(parentStats, run.stats);
+  if (run.failure === undefined) {
+    const outputBytes = Buffer.byteLength(JSON.stringify(run.output ?? null));
+    if (outputBytes > MAX_PAYLOAD_BYTES) {
+      return finish({
+        status: "FAILED",
+        error: "States.DataLimitExceeded",
+        cause: `The output of ${start.runnerName} is ${outputBytes} bytes; Step Functions allows ${MAX_PAYLOAD_BYTES}`,
+      });
+    }
+    return finish({ status: "SUCCEEDED", output: run.output ?? null });
+  }
+  if (run.aborted) return finish({ status: "ABORTED" });
+  if (run.failure instanceof StepFunctionsQuotaError) {
+    const [error = "States.Runtime", ...rest] = run.failure.message.split(": ");
+    return finish({ status: "FAILED", error, cause: rest.join(": ") });
+  }
+  const cause = (run.failure as { cause?: { name?: string; message?: string } }).cause;
+  return finish({
+    status: "FAILED",
+    error: cause?.name ?? (run.failure as Error).name ?? "States.Runtime",
+    cause: cause?.message ?? String((run.failure as Error).message ?? run.failure),
+  });
 }
 
 type EventLog = { type: string; state?: { name?: string }; Error?: string; Cause?: unknown };
 
-async function countEvents(events: AsyncGenerator<EventLog>, stats: ExecutionStats): Promise<void> {
+async function countEvents(
+  events: AsyncGenerator<EventLog>,
+  stats: ExecutionStats,
+  onEvent: () => void,
+): Promise<void> {
   for await (const event of events) {
     stats.events += 1;
     if (event.type === "StateEntered") stats.stateTransitions += 1;
@@ -206,6 +460,7 @@ async function countEvents(events: AsyncGenerator<EventLog>, stats: ExecutionSta
         cause: describeCause(event.Cause),
       });
     }
+    onEvent();
   }
 }
 

@@ -60,6 +60,25 @@ describe("the local runner", () => {
     );
     expect(output).toEqual({ error: { Error: "SnapshotFailedError", Cause: "ended in error" } });
   });
+
+  it("evaluates `.$` keys nested in Parameters (the prepared copy is of the library's realm, even under jest)", async () => {
+    const definition = {
+      StartAt: "Echo",
+      States: {
+        Echo: {
+          Type: "Task",
+          Resource: { "Fn::GetAtt": ["echo", "Arn"] },
+          Parameters: { outer: { "inner.$": "$.x", list: [{ "y.$": "$.x" }] } },
+          End: true,
+        },
+      },
+    };
+    const { output } = await runStateMachine(
+      { x: 1 },
+      { definition, executionName: "t", handlers: { echo: async (event) => event } },
+    );
+    expect(output).toEqual({ outer: { inner: 1, list: [{ y: 1 }] } });
+  });
 });
 
 describe("VirtualClock", () => {
