@@ -1,19 +1,21 @@
 import { z } from "zod";
+import { Budgets } from "../lib/budget";
 import { ConfigError } from "../lib/errors";
 import { planRun } from "../lib/plan";
-import { Budgets } from "../lib/run/budget";
-import type { RunPlan } from "../lib/run/state";
-import { planKey, putJson } from "../lib/run/store";
 import { markRunStarted } from "../lib/run-markers";
+import { manifestKey, metaKey, putJson, type RunMeta, resultsPrefix } from "../lib/store";
+import { timetable } from "../lib/timetable";
 import { defineHandler } from "./common";
 
 const schema = z.object({ runId: z.string().min(1) });
 
-/** Plans the run and stores the plan in S3; only counts and the key go back to the state machine. */
+/**
+ * Plans the run: the manifest (one item per instance, each volume with its slots in the run's
+ * timetable) and the run's facts for the digest go to S3; only counts and keys go back.
+ */
 export const { make, handler } = defineHandler("plan", schema, async (input, { config, deps }) => {
   if (!config.bucket)
     throw new ConfigError("SNAPFLEET_BUCKET is not set: the run's manifests need an S3 bucket.");
-  const budgets = new Budgets({}, config.apiHeadroom);
   await markRunStarted(config.bucket, input.runId, deps);
   const plan = await planRun(
     {
@@ -27,32 +29,44 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
       bucket: config.bucket,
     },
     deps,
-    budgets,
+    new Budgets({}, config.apiHeadroom),
   );
-  const stored: RunPlan = {
+  const drives = plan.instances.flatMap((i) => i.drives);
+  const slots = timetable(drives, {
+    start: deps.clock.now(),
+    headroom: config.apiHeadroom,
+    copySlots: config.drRegion ? config.copyConcurrency : 0,
+  });
+  const manifest = plan.instances.map((i) => ({
+    instanceId: i.instanceId,
+    host: i.host,
+    drives: i.drives.map((d) => ({ ...d, ...slots.get(d.volumeId) })),
+  }));
+  const meta: RunMeta = {
     runId: plan.runId,
     startedAt: plan.startedAt,
     region: config.region,
     drRegion: config.drRegion,
-    drives: plan.instances.flatMap((i) => i.drives),
+    drives: drives.length,
     skipped: plan.skipped,
     orphans: plan.orphans,
     tagProblems: plan.tagProblems,
     notOurs: plan.notOurs,
     held: plan.held,
-    drKmsKeyId: config.drKmsKeyId,
-    budgets: budgets.snapshot(),
   };
-  const bytes = await putJson(config.bucket, planKey(plan.runId), stored, deps);
+  const [manifestBytes] = await Promise.all([
+    putJson(config.bucket, manifestKey(plan.runId), manifest, deps),
+    putJson(config.bucket, metaKey(plan.runId), meta, deps),
+  ]);
   return {
     runId: plan.runId,
     startedAt: plan.startedAt,
     bucket: config.bucket,
-    planKey: planKey(plan.runId),
-    planBytes: bytes,
+    manifestKey: manifestKey(plan.runId),
+    resultsPrefix: resultsPrefix(plan.runId),
+    manifestBytes,
+    drKmsKeyId: config.drKmsKeyId,
     instances: plan.instances.length,
-    drives: stored.drives.length,
-    skipped: plan.skipped.length,
-    orphans: plan.orphans.length,
+    drives: drives.length,
   };
 });

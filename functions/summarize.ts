@@ -8,7 +8,10 @@ const schema = z.object({
   bucket: z.string().min(1),
   run: z
     .object({
-      coordinatorError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+      fleet: z
+        .object({ ResultWriterDetails: z.object({ Bucket: z.string(), Key: z.string() }).optional() })
+        .optional(),
+      fleetError: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
     })
     .optional(),
 });
@@ -21,7 +24,8 @@ export const { make, handler } = defineHandler("summarize", schema, (input, { co
       region: config.region,
       topicArn: config.topicArn,
       namespace: config.metricNamespace,
-      abortedBecause: input.run?.coordinatorError ? describeCaught(input.run.coordinatorError) : undefined,
+      results: input.run?.fleet?.ResultWriterDetails,
+      abortedBecause: input.run?.fleetError ? describeCaught(input.run.fleetError) : undefined,
     },
     deps,
   ),

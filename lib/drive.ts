@@ -52,6 +52,10 @@ export interface DriveRecord {
   drPruned: string[];
   /** snapfleet's own `error` snapshots of this volume deleted this run (they held no data). */
   errorsDeleted?: string[] | undefined;
+  /** When the snapshot was requested (its data's point in time). */
+  startTime?: string | null | undefined;
+  /** When the data of the drive's newest completed DR copy was taken, for DR lag. */
+  drDataAt?: string | null | undefined;
   status: "ok" | "failed";
   reason: string | null;
 }

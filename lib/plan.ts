@@ -6,12 +6,12 @@ import {
   type Snapshot,
   type Volume,
 } from "@aws-sdk/client-ec2";
+import { Budgets } from "./budget";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { copyMismatch, type NotOurs, primaryMismatch } from "./ownership";
 import { parseRetention, pruneCandidates, RETENTION_GRAMMAR, type SnapshotFacts } from "./retention";
 import { withRetry } from "./retry";
-import { Budgets } from "./run/budget";
 import { MAX_RUN_SECONDS, runsInProgress } from "./run-markers";
 import {
   DR_RETENTION_TAG,

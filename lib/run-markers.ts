@@ -1,5 +1,5 @@
 import type { Deps } from "./deps";
-import { getJson, putJson } from "./run/store";
+import { getJson, putJson } from "./store";
 
 /**
  * Which runs are still going. Plan writes `runs/<id>/started.json`, Summarize

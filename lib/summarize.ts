@@ -1,13 +1,14 @@
 import { PublishCommand } from "@aws-sdk/client-sns";
 import type { Deps } from "./deps";
-import type { DriveRecord } from "./drive";
+import type { DriveItem, DriveRecord } from "./drive";
+import { describeCaught } from "./errors";
 import { type FleetFigures, fleetMetrics, putMetrics } from "./metrics";
 import type { OrphanGroup, Plan } from "./plan";
+import { deleteSnapshots } from "./prune";
+import { recordOf, type ServerReport } from "./report";
 import { withRetry } from "./retry";
-import { recordOf } from "./run/records";
-import { type DriveProgress, initialState, type RunPlan, type RunState } from "./run/state";
-import { getJson, planKey, putJson, stateKey } from "./run/store";
 import { markRunFinished } from "./run-markers";
+import { getJson, manifestKey, metaKey, putJson, type RunMeta } from "./store";
 
 /** What the digest is made of: every drive's record, what was skipped, the orphans. */
 export interface RunFacts {
@@ -168,6 +169,9 @@ export interface SummarizeProps {
   region: string;
   topicArn: string;
   namespace: string;
+  /** Where ResultWriter stored the Fleet map's results (its manifest), when the map ran. */
+  results?: { Bucket: string; Key: string } | undefined;
+  /** Set when the Fleet map itself failed: drives without a record are reported failed with it. */
   abortedBecause?: string | undefined;
 }
 
@@ -183,36 +187,115 @@ export interface RunOutcome extends FleetFigures {
 
 export const resultsKey = (runId: string) => `runs/${runId}/results.json`;
 
+/** One entry of a ResultWriter result file (SUCCEEDED_n.json / FAILED_n.json). */
+interface ResultEntry {
+  Input?: string;
+  Output?: string;
+  Status?: string;
+  Error?: string;
+  Cause?: string;
+}
+
+interface ResultManifest {
+  ResultFiles?: Record<string, { Key: string }[]>;
+}
+
+interface ManifestItem {
+  instanceId: string;
+  host: string;
+  drives: DriveItem[];
+}
+
+/** A drive that has no record of its own: its server's child failed, or the map never ran it. */
+function failedRecord(item: DriveItem, reason: string): DriveRecord {
+  return recordOf({
+    item,
+    progress: {
+      phase: "start",
+      wakeAt: "",
+      done: false,
+      pruned: [],
+      drPruned: [],
+      errorsDeleted: [],
+      waits: 0,
+      failed: reason,
+    },
+  });
+}
+
 /**
- * Reads the run's plan and progress from S3, writes every drive's record to
- * `runs/<runId>/results.json`, publishes the fleet metrics and one SNS digest.
+ * Every drive's record: from the server reports ResultWriter stored, from the failed children's
+ * inputs (each drive failed with the child's error), and for servers the map never reached.
+ */
+export async function collectRecords(props: SummarizeProps, deps: Deps): Promise<DriveRecord[]> {
+  const byInstance = new Map<string, DriveRecord[]>();
+  if (props.results) {
+    const manifest = await getJson<ResultManifest>(props.results.Bucket, props.results.Key, deps);
+    for (const [status, files] of Object.entries(manifest?.ResultFiles ?? {})) {
+      for (const file of files) {
+        const entries = (await getJson<ResultEntry[]>(props.results.Bucket, file.Key, deps)) ?? [];
+        for (const entry of entries) {
+          if (status === "SUCCEEDED" && entry.Output) {
+            const report = JSON.parse(entry.Output) as ServerReport;
+            byInstance.set(report.instanceId, report.drives);
+          } else if (entry.Input) {
+            const input = JSON.parse(entry.Input) as ManifestItem;
+            const why = `the server's execution ${entry.Status?.toLowerCase() ?? "failed"}: ${describeCaught(entry)}`;
+            byInstance.set(
+              input.instanceId,
+              input.drives.map((d) => failedRecord(d, why)),
+            );
+          }
+        }
+      }
+    }
+  }
+  const planned = (await getJson<ManifestItem[]>(props.bucket, manifestKey(props.runId), deps)) ?? [];
+  return planned.flatMap(
+    (i) =>
+      byInstance.get(i.instanceId) ??
+      i.drives.map((d) =>
+        failedRecord(
+          d,
+          `the run ended before this server was backed up${props.abortedBecause ? `: ${props.abortedBecause}` : ""}`,
+        ),
+      ),
+  );
+}
+
+/** Orphans' deletions (OrphanSnapshots=apply-recorded) come after the fleet. Never the newest of a volume. */
+async function pruneOrphans(meta: RunMeta, deps: Deps): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const group of meta.orphans) {
+    const ids = group.prune.filter((id) => id !== group.newestSnapshotId);
+    deleted.push(...(await deleteSnapshots(group.region, ids, deps, { volumeId: group.volumeId })).deleted);
+  }
+  return deleted;
+}
+
+/**
+ * Collects every drive's record into `runs/<runId>/results.json`, prunes orphans when the stack
+ * says so, marks the run finished, publishes the fleet metrics and one SNS digest.
  */
 export async function publishSummary(props: SummarizeProps, deps: Deps): Promise<RunOutcome> {
-  const plan = await getJson<RunPlan>(props.bucket, planKey(props.runId), deps);
-  if (!plan)
-    throw new Error(`No plan for run ${props.runId} at s3://${props.bucket}/${planKey(props.runId)}`);
-  const state = (await getJson<RunState>(props.bucket, stateKey(props.runId), deps)) ?? initialState(plan);
-  const drives = plan.drives.map((item, i) =>
-    recordOf(item, state.drives[i] as DriveProgress, props.abortedBecause),
-  );
+  const meta = await getJson<RunMeta>(props.bucket, metaKey(props.runId), deps);
+  if (!meta)
+    throw new Error(`No plan for run ${props.runId} at s3://${props.bucket}/${metaKey(props.runId)}`);
+  const drives = await collectRecords(props, deps);
+  const orphanDeleted = await pruneOrphans(meta, deps);
   const summary = summarizeRun(
     {
       runId: props.runId,
-      startedAt: plan.startedAt,
+      startedAt: meta.startedAt,
       region: props.region,
       drives,
-      skipped: plan.skipped,
-      orphans: plan.orphans,
-      orphanDeleted: state.orphanDeleted,
-      tagProblems: plan.tagProblems,
-      notOurs: plan.notOurs,
-      held: plan.held,
-      drCopyTimes: plan.drRegion
-        ? plan.drives.map((item, i) => {
-            const drive = state.drives[i] as DriveProgress;
-            return drive.copyCompletionTime ? (drive.startTime ?? null) : (item.lastDrCopyAt ?? null);
-          })
-        : undefined,
+      skipped: meta.skipped,
+      orphans: meta.orphans,
+      orphanDeleted,
+      tagProblems: meta.tagProblems,
+      notOurs: meta.notOurs,
+      held: meta.held,
+      drCopyTimes: meta.drRegion ? drives.map((d) => d.drDataAt ?? null) : undefined,
       abortedBecause: props.abortedBecause,
     },
     deps.clock.now(),

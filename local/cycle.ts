@@ -3,7 +3,7 @@ import type { Config } from "../lib/config";
 import { awsDeps, silentLog, systemClock } from "../lib/deps";
 import type { DriveRecord } from "../lib/drive";
 import { DEFAULT_NAMESPACE } from "../lib/metric-names";
-import { getJson } from "../lib/run/store";
+import { getJson } from "../lib/store";
 import type { RunOutcome } from "../lib/summarize";
 import { type Emulator, startEmulator } from "./aws/server";
 import { VirtualClock } from "./clock";

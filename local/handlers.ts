@@ -1,7 +1,8 @@
 import type { HandlerContext } from "../functions/common";
 import { logger } from "../functions/common";
-import * as coordinate from "../functions/coordinate";
 import * as plan from "../functions/plan";
+import * as report from "../functions/report";
+import * as step from "../functions/step";
 import * as summarize from "../functions/summarize";
 import type { Config } from "../lib/config";
 import { awsDeps, type Clock } from "../lib/deps";
@@ -14,7 +15,7 @@ import type { LocalHandler } from "./runner";
 export function localHandlers(config: Config, clock: Clock): Record<string, LocalHandler> {
   const context: HandlerContext = { config, deps: awsDeps(config, clock, logger) };
   const get = () => context;
-  const modules = { plan, coordinate, summarize };
+  const modules = { plan, step, report, summarize };
   return Object.fromEntries(
     Object.entries(modules).map(([name, mod]) => [name, mod.make(get) as unknown as LocalHandler]),
   );

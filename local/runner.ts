@@ -135,9 +135,13 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
         state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`;
       }
       if (state.Type === "Wait" && virtualWaits) {
-        const seconds = state.SecondsPath
-          ? { "seconds.$": state.SecondsPath }
-          : { seconds: state.Seconds ?? 0 };
+        const seconds = state.TimestampPath
+          ? { "until.$": state.TimestampPath }
+          : state.Timestamp
+            ? { until: state.Timestamp }
+            : state.SecondsPath
+              ? { "seconds.$": state.SecondsPath }
+              : { seconds: state.Seconds ?? 0 };
         const next = state.Next ? { Next: state.Next } : { End: true };
         states[name] = {
           Type: "Task",
@@ -313,7 +317,10 @@ async function execute(
   if (clock) {
     for (const name of prepared.waits) {
       localHandlers[name] = async (event) => {
-        await clock.sleep(((event as { seconds: number }).seconds ?? 0) * 1000);
+        const { seconds, until } = event as { seconds?: number; until?: string };
+        await clock.sleep(
+          until !== undefined ? Math.max(0, Date.parse(until) - clock.nowMs()) : (seconds ?? 0) * 1000,
+        );
         return null;
       };
     }
@@ -465,7 +472,12 @@ async function countEvents(
 }
 
 /** Timeouts of the functions in serverless.yml (seconds); middy aborts a handler when they run out. */
-const FUNCTION_TIMEOUT_SECONDS: Record<string, number> = { plan: 900, coordinate: 900, summarize: 300 };
+const FUNCTION_TIMEOUT_SECONDS: Record<string, number> = {
+  plan: 900,
+  step: 300,
+  report: 120,
+  summarize: 900,
+};
 
 function lambdaContext(fn: string, requestId: string): LocalLambdaContext {
   const deadline = Date.now() + (FUNCTION_TIMEOUT_SECONDS[fn] ?? 60) * 1000;

@@ -1,0 +1,285 @@
+import { DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
+import type { Deps } from "./deps";
+import type { DriveItem } from "./drive";
+import { type DeleteOutcome, deleteSnapshots } from "./prune";
+import { backoffMs, isThrottle, isTransient, withRetry } from "./retry";
+import { copyToDr, createSnapshot, itemKeys } from "./snapshot";
+import { TAG } from "./tags";
+
+/**
+ * One volume's backup as a small state machine of its own, advanced by one Lambda invocation per
+ * step between Wait states: request the snapshot at its slot, check it when it should be done,
+ * prune the primary region, start the DR copy at its slot, check it, prune the DR region. Every
+ * step is safe to repeat: deletions treat "already gone" as done, and a step whose previous attempt
+ * may have created a snapshot or copy (`uncertain`) first looks for it by its `snapfleet:run` tag.
+ */
+export type Phase = "start" | "snapshotting" | "copy-wait" | "copying" | "done";
+
+export interface DriveProgress {
+  phase: Phase;
+  /** When the next step is due (ISO 8601): the Wait state before it sleeps until then. */
+  wakeAt: string;
+  done: boolean;
+  snapshotId?: string;
+  startTime?: string;
+  completionTime?: string;
+  copyId?: string;
+  copyStartTime?: string;
+  copyCompletionTime?: string;
+  pruned: string[];
+  drPruned: string[];
+  errorsDeleted: string[];
+  /** The reason the drive failed; set together with done. */
+  failed?: string;
+  /** The snapshot's state when the drive failed on it ("error"), for the record. */
+  snapshotState?: string;
+  /** Deletions AWS refused (other than "in use by an AMI"): the drive is reported failed with them. */
+  problems?: string[];
+  /** Steps that found nothing to do yet (still pending, or waiting for a slot). */
+  waits: number;
+}
+
+/** The drive item with its slots from the timetable. */
+export interface ScheduledDrive extends DriveItem {
+  snapshotAt: string;
+  snapshotDoneAt: string;
+  copyAt?: string | undefined;
+  copyDoneAt?: string | undefined;
+}
+
+export interface StepProps {
+  item: ScheduledDrive;
+  progress: DriveProgress;
+  /** The previous attempt of this step ended without an answer (crash, timeout). */
+  uncertain: boolean;
+  /** KMS key for DR copies of encrypted snapshots ("" = the region's default). */
+  drKmsKeyId: string;
+}
+
+/** Steps that find nothing to do yet before the drive is given up (more than a day of waiting). */
+export const MAX_WAITS = 400;
+
+/** AWS's capacity limits and throttling: a turn to wait for, not a fault of the drive. */
+const WAIT_ERRORS = new Set([
+  "ResourceLimitExceeded",
+  "ConcurrentSnapshotLimitExceeded",
+  "SnapshotCreationPerVolumeRateExceeded",
+]);
+const mustWait = (error: unknown) =>
+  isThrottle(error) || WAIT_ERRORS.has((error as { name?: string })?.name ?? "");
+/** A timeout, a dropped connection or a 5xx may come after AWS did the work. */
+const mayHaveApplied = (error: unknown) => isTransient(error) && !isThrottle(error);
+
+const describe = (error: unknown) => {
+  const e = error as { name?: string; message?: string };
+  return `${e.name ?? "Error"}: ${e.message ?? String(error)}`;
+};
+
+export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProgress> {
+  const progress: DriveProgress = structuredClone(props.progress);
+  const { item } = props;
+  const now = () => deps.clock.now();
+  const fail = (reason: string, snapshotState?: string) => {
+    Object.assign(progress, { done: true, phase: "done", failed: reason, wakeAt: now().toISOString() });
+    if (snapshotState) progress.snapshotState = snapshotState;
+    deps.log.error("drive backup failed", { ...itemKeys(item), reason });
+    return progress;
+  };
+  const wait = (ms: number) => {
+    progress.waits += 1;
+    if (progress.waits > MAX_WAITS)
+      return fail(`gave up after ${progress.waits} waits in phase ${progress.phase}`);
+    progress.wakeAt = new Date(now().getTime() + Math.max(1000, ms)).toISOString();
+    return progress;
+  };
+  const waitTurn = () =>
+    wait(backoffMs(Math.min(progress.waits, 5), { baseMs: 5000, maxMs: 120_000 }) + 5000);
+
+  if (progress.phase === "start") {
+    const cleaned = await deleteSnapshots(item.region, item.cleanup ?? [], deps, itemKeys(item));
+    progress.errorsDeleted = [...new Set([...progress.errorsDeleted, ...cleaned.deleted])];
+    try {
+      const snapshotId = await createOrAdopt(
+        () => createSnapshot(item, deps).then((s) => s.snapshotId),
+        () => findRunSnapshot(item.region, { [TAG.volumeId]: item.volumeId }, item.runId, deps),
+        props.uncertain,
+        deps,
+      );
+      const started = now().getTime();
+      const expected = (item.expectSnapshotSeconds ?? 60) * 1000;
+      const copyAt = item.copyAt ? Date.parse(item.copyAt) : 0;
+      Object.assign(progress, {
+        phase: "snapshotting",
+        snapshotId,
+        startTime: new Date(started).toISOString(),
+        wakeAt: new Date(Math.max(started + expected, copyAt)).toISOString(),
+        waits: 0,
+      });
+      return progress;
+    } catch (error) {
+      if (mustWait(error)) return waitTurn();
+      return fail(`CreateSnapshot of ${item.volumeId} failed: ${describe(error)}`);
+    }
+  }
+
+  if (progress.phase === "snapshotting") {
+    const snapshot = await look(item.region, progress.snapshotId ?? "", deps);
+    if (!snapshot)
+      return fail(
+        `Snapshot ${progress.snapshotId} in ${item.region} no longer exists (deleted outside snapfleet?)`,
+      );
+    if (snapshot.State === "error") {
+      return fail(
+        `SnapshotFailedError: Snapshot ${progress.snapshotId} in ${item.region} ended in state error: ${snapshot.StateMessage ?? "no reason given"}`,
+        "error",
+      );
+    }
+    if (snapshot.State !== "completed") return wait(remainingMs(snapshot, now()));
+    if (snapshot.StartTime) progress.startTime = snapshot.StartTime.toISOString();
+    progress.completionTime = (snapshot.CompletionTime ?? now()).toISOString();
+    const pruned = await deleteSnapshots(item.region, item.prune, deps, itemKeys(item));
+    progress.pruned = pruned.deleted;
+    noteProblems(progress, pruned, item.region);
+    if (!item.drRegion) {
+      Object.assign(progress, { phase: "done", done: true });
+      return progress;
+    }
+    Object.assign(progress, { phase: "copy-wait", waits: 0 });
+    if (item.copyAt && Date.parse(item.copyAt) > now().getTime()) {
+      progress.wakeAt = item.copyAt;
+      return progress;
+    }
+  }
+
+  if (progress.phase === "copy-wait") {
+    try {
+      const copyId = await createOrAdopt(
+        () =>
+          copyToDr(item, progress.snapshotId ?? "", deps, { kmsKeyId: props.drKmsKeyId }).then(
+            (s) => s.snapshotId,
+          ),
+        () =>
+          findRunSnapshot(
+            item.drRegion,
+            { [TAG.sourceSnapshot]: progress.snapshotId ?? "" },
+            item.runId,
+            deps,
+          ),
+        props.uncertain,
+        deps,
+      );
+      const started = now().getTime();
+      Object.assign(progress, {
+        phase: "copying",
+        copyId,
+        copyStartTime: new Date(started).toISOString(),
+        wakeAt: new Date(started + (item.expectCopySeconds ?? 60) * 1000).toISOString(),
+        waits: 0,
+      });
+      return progress;
+    } catch (error) {
+      if (mustWait(error)) return waitTurn();
+      return fail(
+        `DR copy of ${progress.snapshotId} to ${item.drRegion} could not start: ${describe(error)}`,
+      );
+    }
+  }
+
+  if (progress.phase === "copying") {
+    const copy = await look(item.drRegion, progress.copyId ?? "", deps);
+    if (!copy)
+      return fail(
+        `DR copy ${progress.copyId} in ${item.drRegion} no longer exists (deleted outside snapfleet?)`,
+      );
+    if (copy.State === "error") {
+      return fail(
+        `SnapshotFailedError: DR copy ${progress.copyId} in ${item.drRegion} ended in state error: ${copy.StateMessage ?? "no reason given"}`,
+      );
+    }
+    if (copy.State !== "completed") return wait(remainingMs(copy, now()));
+    progress.copyCompletionTime = (copy.CompletionTime ?? now()).toISOString();
+    const pruned = await deleteSnapshots(item.drRegion, item.drPrune, deps, itemKeys(item));
+    progress.drPruned = pruned.deleted;
+    noteProblems(progress, pruned, item.drRegion);
+    Object.assign(progress, { phase: "done", done: true });
+  }
+  return progress;
+}
+
+function noteProblems(progress: DriveProgress, outcome: DeleteOutcome, region: string): void {
+  if (outcome.failed.length === 0) return;
+  progress.problems = [
+    ...(progress.problems ?? []),
+    ...outcome.failed.map((f) => `Pruning ${f.snapshotId} in ${region} failed: ${f.reason}`),
+  ];
+}
+
+/**
+ * Creates once. When the previous attempt may have created it already, or this attempt's answer
+ * was lost, the run's own snapshot (found by tag) is adopted instead of making a second one.
+ */
+async function createOrAdopt(
+  create: () => Promise<string>,
+  find: () => Promise<string | undefined>,
+  uncertain: boolean,
+  deps: Deps,
+): Promise<string> {
+  let unsure = uncertain;
+  for (let attempt = 0; ; attempt += 1) {
+    if (unsure) {
+      const found = await find();
+      if (found) {
+        deps.log.warn("adopted a snapshot whose request's answer was lost", { snapshotId: found });
+        return found;
+      }
+    }
+    try {
+      return await create();
+    } catch (error) {
+      if (!mayHaveApplied(error) || attempt >= 7) throw error;
+      unsure = true;
+      await deps.clock.sleep(backoffMs(attempt));
+    }
+  }
+}
+
+/** This run's snapshot (or copy) carrying the given tags, if it exists. */
+async function findRunSnapshot(
+  region: string,
+  tags: Record<string, string>,
+  runId: string,
+  deps: Deps,
+): Promise<string | undefined> {
+  const filters = Object.entries({ ...tags, [TAG.run]: runId }).map(([k, v]) => ({
+    Name: `tag:${k}`,
+    Values: [v],
+  }));
+  const result = await withRetry(
+    () => deps.ec2(region).send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: filters })),
+    deps,
+    `DescribeSnapshots in ${region}`,
+  );
+  return result.Snapshots?.find((s) => s.State !== "error")?.SnapshotId;
+}
+
+async function look(region: string, snapshotId: string, deps: Deps): Promise<Snapshot | undefined> {
+  try {
+    const result = await withRetry(
+      () => deps.ec2(region).send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })),
+      deps,
+      `DescribeSnapshots ${snapshotId}`,
+    );
+    return result.Snapshots?.[0];
+  } catch (error) {
+    if ((error as { name?: string }).name === "InvalidSnapshot.NotFound") return undefined;
+    throw error;
+  }
+}
+
+/** From AWS's progress so far, when the snapshot should be done; at least 30 s from now. */
+function remainingMs(snapshot: Snapshot, now: Date): number {
+  const percent = Number.parseFloat(snapshot.Progress ?? "0") || 0;
+  const elapsed = now.getTime() - (snapshot.StartTime?.getTime() ?? now.getTime());
+  const remaining = percent > 0 ? (elapsed * (100 - percent)) / percent : 60_000;
+  return Math.min(3_600_000, Math.max(30_000, remaining));
+}
