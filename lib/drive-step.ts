@@ -5,6 +5,7 @@ import { type DeleteOutcome, deleteSnapshots } from "./prune";
 import { backoffMs, isThrottle, isTransient, withRetry } from "./retry";
 import { copyToDr, createSnapshot, itemKeys } from "./snapshot";
 import { TAG } from "./tags";
+import { guessCopySeconds, guessSnapshotSeconds, MARGIN_SECONDS } from "./timetable";
 
 /**
  * One volume's backup as a small state machine of its own, advanced by one Lambda invocation per
@@ -106,7 +107,8 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
         deps,
       );
       const started = now().getTime();
-      const expected = (item.expectSnapshotSeconds ?? 60) * 1000;
+      const expected =
+        ((item.expectSnapshotSeconds ?? guessSnapshotSeconds(item.sizeGiB)) + MARGIN_SECONDS) * 1000;
       const copyAt = item.copyAt ? Date.parse(item.copyAt) : 0;
       Object.assign(progress, {
         phase: "snapshotting",
@@ -173,7 +175,9 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
         phase: "copying",
         copyId,
         copyStartTime: new Date(started).toISOString(),
-        wakeAt: new Date(started + (item.expectCopySeconds ?? 60) * 1000).toISOString(),
+        wakeAt: new Date(
+          started + ((item.expectCopySeconds ?? guessCopySeconds(item.sizeGiB)) + MARGIN_SECONDS) * 1000,
+        ).toISOString(),
         waits: 0,
       });
       return progress;
@@ -281,5 +285,5 @@ function remainingMs(snapshot: Snapshot, now: Date): number {
   const percent = Number.parseFloat(snapshot.Progress ?? "0") || 0;
   const elapsed = now.getTime() - (snapshot.StartTime?.getTime() ?? now.getTime());
   const remaining = percent > 0 ? (elapsed * (100 - percent)) / percent : 60_000;
-  return Math.min(3_600_000, Math.max(30_000, remaining));
+  return Math.min(3_600_000, Math.max(10_000, remaining + MARGIN_SECONDS * 1000));
 }

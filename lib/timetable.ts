@@ -45,6 +45,15 @@ export interface TimetableOptions {
 export const guessSnapshotSeconds = (sizeGiB: number) => 60 + 5 * sizeGiB;
 export const guessCopySeconds = (sizeGiB: number) => 60 + 5 * sizeGiB;
 
+/**
+ * Seconds between a predicted completion and the step that relies on it: EC2 reports a snapshot
+ * completed at, not before, its completion, and a copy slot is free only once the copy before it is.
+ */
+export const MARGIN_SECONDS = 2;
+/** A copy slot is planned as held this much longer than the copy's prediction (Lambda and Wait latency). */
+export const COPY_SLACK = 0.05;
+export const COPY_SLACK_MIN_SECONDS = 5;
+
 export function timetable(volumes: TimetableVolume[], options: TimetableOptions): Map<string, Slots> {
   const rate = EC2_BUCKETS.createSnapshot.perSecond * (1 - options.headroom);
   const start = options.start.getTime();
@@ -54,7 +63,7 @@ export function timetable(volumes: TimetableVolume[], options: TimetableOptions)
     .sort((a, b) => b.snapshotSeconds - a.snapshotSeconds || a.v.volumeId.localeCompare(b.v.volumeId));
   const planned = order.map(({ v, snapshotSeconds }, i) => {
     const at = start + Math.ceil((i / rate) * 1000);
-    return { v, at, doneAt: at + snapshotSeconds * 1000 };
+    return { v, at, doneAt: at + (snapshotSeconds + MARGIN_SECONDS) * 1000 };
   });
   const slots = new Map<string, Slots>();
   const free: number[] = Array.from({ length: options.copySlots }, () => start);
@@ -67,7 +76,9 @@ export function timetable(volumes: TimetableVolume[], options: TimetableOptions)
       let slot = 0;
       for (let s = 1; s < free.length; s += 1) if ((free[s] as number) < (free[slot] as number)) slot = s;
       const copyAt = Math.max(p.doneAt, free[slot] as number);
-      const copyDone = copyAt + (p.v.expectCopySeconds ?? guessCopySeconds(p.v.sizeGiB)) * 1000;
+      const copySeconds = p.v.expectCopySeconds ?? guessCopySeconds(p.v.sizeGiB);
+      const copyDone =
+        copyAt + (copySeconds + Math.max(COPY_SLACK_MIN_SECONDS, copySeconds * COPY_SLACK)) * 1000;
       free[slot] = copyDone;
       entry.copyAt = new Date(copyAt).toISOString();
       entry.copyDoneAt = new Date(copyDone).toISOString();

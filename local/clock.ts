@@ -6,7 +6,16 @@
  * been quiet for `settleMs` of real time, the clock jumps to the earliest wake-up and resolves
  * every sleeper due then. Sleepers therefore wake in simulated-time order, and work that is in
  * flight while the clock jumps simply appears to have taken longer.
+ *
+ * Work run through `whileBusy` (the local runner runs every Lambda invocation so) holds the clock:
+ * it does not jump while such work is in progress, except while that work itself sleeps on the
+ * clock. So a handler's calls take no simulated time, as on AWS they take milliseconds, and many
+ * concurrent Map iterations do not push each other's steps late.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+
+const holder = new AsyncLocalStorage<VirtualClock>();
+
 export interface Clock {
   now(): Date;
 }
@@ -20,6 +29,7 @@ export class VirtualClock implements Clock {
   private current: number;
   private readonly sleepers: Sleeper[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private busy = 0;
 
   constructor(
     start: Date | number = Date.UTC(2026, 0, 1),
@@ -43,8 +53,35 @@ export class VirtualClock implements Clock {
     this.wakeDue();
   }
 
+  /** Runs `work` holding the clock (see above). */
+  async whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    this.busy += 1;
+    try {
+      return await holder.run(this, work);
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    this.busy -= 1;
+    if (this.busy === 0 && this.sleepers.length > 0) this.arm();
+  }
+
   /** Resolves after `ms` of simulated time. */
   sleep(ms: number): Promise<void> {
+    if (holder.getStore() === this) {
+      // Busy work that sleeps is not busy meanwhile; it holds the clock again once it wakes.
+      const woken = this.enqueue(ms).then(() => {
+        this.busy += 1;
+      });
+      this.release();
+      return woken;
+    }
+    return this.enqueue(ms);
+  }
+
+  private enqueue(ms: number): Promise<void> {
     return new Promise((resolve) => {
       // Kept sorted by wake-up time (stable for equal times), so a jump only looks at the front.
       const wakeAt = this.current + Math.max(0, ms);
@@ -73,6 +110,7 @@ export class VirtualClock implements Clock {
   }
 
   private jumpToNextWakeUp(): void {
+    if (this.busy > 0) return;
     const next = this.sleepers[0]?.wakeAt;
     if (next === undefined) return;
     if (next > this.current) this.current = next;
