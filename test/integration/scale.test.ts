@@ -29,8 +29,9 @@ describe("a 400-volume run with AWS's quotas enforced", () => {
       expect(drives.every((d) => d.pruned.length === 1 && d.drPruned.length === 1)).toBe(true);
       expect(after.throttled - before.throttled).toBe(0);
       expect(after.limitErrors - before.limitErrors).toBe(0);
-      expect(describes / fleet.volumes).toBeLessThanOrEqual(0.5);
-      expect(stats.stateTransitions / fleet.volumes).toBeLessThanOrEqual(8);
+      // One status check per snapshot and per copy, at their predicted completion (the timetable).
+      expect(describes / fleet.volumes).toBeLessThanOrEqual(2.1);
+      expect(stats.stateTransitions / fleet.volumes).toBeLessThanOrEqual(10.1);
       expect(stats.largestPayloadBytes).toBeLessThan(4096);
     } finally {
       await emulator.stop();

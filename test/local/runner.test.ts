@@ -1,10 +1,10 @@
 import { VirtualClock } from "../../local/clock";
-import { loadDefinition, prepareDefinition, runStateMachine } from "../../local/runner";
+import { functionsUsed, loadDefinition, prepareDefinition, runStateMachine } from "../../local/runner";
 
 describe("the local runner", () => {
   it("maps every Task of backup.asl.json to a function defined in serverless.yml by name", () => {
-    const { taskFunctions } = prepareDefinition(loadDefinition(), true);
-    expect(new Set(Object.values(taskFunctions))).toEqual(new Set(["plan", "coordinate", "summarize"]));
+    const functions = functionsUsed(prepareDefinition(loadDefinition(), true));
+    expect(functions).toEqual(new Set(["plan", "step", "report", "summarize"]));
   });
 
   it("waits in simulated time: a 300 s Wait state advances the virtual clock by 300 s and no more", async () => {
@@ -124,10 +124,10 @@ describe("Step Functions quotas in the local runner", () => {
 });
 
 describe("the Lambda context the runner gives handlers", () => {
-  it("counts down from the function's timeout in serverless.yml, so middy does not cut a coordinator round short", async () => {
+  it("counts down from the function's timeout in serverless.yml, so middy does not cut a long Summarize short", async () => {
     const definition = {
       StartAt: "C",
-      States: { C: { Type: "Task", Resource: { "Fn::GetAtt": ["coordinate", "Arn"] }, End: true } },
+      States: { C: { Type: "Task", Resource: { "Fn::GetAtt": ["summarize", "Arn"] }, End: true } },
     };
     const { output } = await runStateMachine(
       {},
@@ -135,7 +135,7 @@ describe("the Lambda context the runner gives handlers", () => {
         definition,
         executionName: "t",
         handlers: {
-          coordinate: async (_event, context) => ({ remaining: context.getRemainingTimeInMillis() }),
+          summarize: async (_event, context) => ({ remaining: context.getRemainingTimeInMillis() }),
         },
       },
     );

@@ -34,7 +34,8 @@ const SLS = path.join(ROOT, "node_modules/serverless/bin/serverless.js");
 /** Function key in serverless.yml -> handler, as the design fixes them. */
 const FUNCTIONS: Record<string, string> = {
   plan: "functions/plan.handler",
-  coordinate: "functions/coordinate.handler",
+  step: "functions/step.handler",
+  report: "functions/report.handler",
   summarize: "functions/summarize.handler",
 };
 const lambdaLogicalId = (key: string): string => `${key[0]?.toUpperCase()}${key.slice(1)}LambdaFunction`;
@@ -238,6 +239,29 @@ describe("backup state machine", () => {
     const expected = Object.keys(FUNCTIONS).map(lambdaLogicalId).sort();
 
     expect([...new Set(referencedLambdas())].sort()).toEqual(expected);
+  });
+
+  it("maps over the fleet with a Distributed Map: ItemReader, STANDARD children, ResultWriter, no coordinator", () => {
+    const [definition] = stateMachineSub();
+    const fleet = JSON.parse(definition).States.Fleet;
+    const volumes = fleet.ItemProcessor.States.Volumes;
+
+    expect(fleet.Type).toBe("Map");
+    expect(fleet.ItemProcessor.ProcessorConfig).toEqual({ Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
+    expect(fleet.ItemReader.Resource).toBe("arn:aws:states:::s3:getObject");
+    expect(fleet.ResultWriter.Resource).toBe("arn:aws:states:::s3:putObject");
+    expect(fleet.ToleratedFailurePercentage).toBe(100);
+    expect(volumes.Type).toBe("Map");
+    expect(volumes.ItemsPath).toBe("$.drives");
+    expect(Object.keys(template.Resources)).not.toContain("CoordinateLambdaFunction");
+  });
+
+  it("lets the Fleet map start its child executions and read and write the run's files", () => {
+    const statements = policyStatements(resource("BackupStateMachineRole"));
+
+    expect(statementsFor(statements, "states:StartExecution").length).toBeGreaterThan(0);
+    expect(statementsFor(statements, "s3:GetObject").length).toBeGreaterThan(0);
+    expect(statementsFor(statements, "s3:PutObject").length).toBeGreaterThan(0);
   });
 
   it("may invoke exactly the functions its definition references", () => {
