@@ -9,7 +9,13 @@ import { localConfig, runBackupCycle } from "../local/cycle";
 import { MAX_HISTORY_EVENTS, StepFunctionsQuotaError } from "../local/runner";
 import { runBaseline } from "./baseline";
 import { buildFleet, startBenchAws } from "./fleet";
-import { LAMBDA_MEMORY_GB, lowerBoundSeconds, monthlyOrchestrationCost, PRICES } from "./model";
+import {
+  customMetricCostPerMonth,
+  DAYS_PER_MONTH,
+  LAMBDA_MEMORY_GB,
+  lowerBoundSeconds,
+  monthlyOrchestrationCost,
+} from "./model";
 
 /**
  * `npm run bench [-- --json] [-- --sizes 100,1000]`: backs up fleets of 100, 1,000 and 10,000
@@ -232,8 +238,11 @@ function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: nu
     maxPayloadBytes: m.payloadBytes,
     lambdaInvocationsPerVolume: round(m.lambdaInvocations / volumes, 3),
     orchestrationCostPerMonthUsd: round(monthlyOrchestrationCost(m.costInputs), 2),
-    // Three per-drive metrics per drive, four fleet-level ones.
-    customMetricCostPerMonthUsd: round((volumes * 3 + 4) * PRICES.customMetricMonth, 2),
+    // Three per-drive metrics per drive, four fleet-level ones, each sent once a run: in one hour a day.
+    customMetricCostPerMonthUsd: round(
+      customMetricCostPerMonth([{ metrics: volumes * 3 + 4, hoursSentPerMonth: DAYS_PER_MONTH }]),
+      2,
+    ),
     quotaViolations: m.quotaViolations,
     throttleFailures,
     failedDrives: m.failed.length,
