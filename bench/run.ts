@@ -6,10 +6,17 @@ import { awsDeps, silentLog } from "../lib/deps";
 import type { startEmulator } from "../local/aws/server";
 import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
-import { MAX_HISTORY_EVENTS, StepFunctionsQuotaError } from "../local/runner";
+import { StepFunctionsQuotaError } from "../local/runner";
 import { runBaseline } from "./baseline";
 import { buildFleet, startBenchAws } from "./fleet";
-import { LAMBDA_MEMORY_GB, lowerBoundSeconds, monthlyOrchestrationCost, PRICES } from "./model";
+import {
+  customMetricCostPerMonth,
+  DAYS_PER_MONTH,
+  LAMBDA_MEMORY_GB,
+  lowerBoundSeconds,
+  monthlyOrchestrationCost,
+} from "./model";
+import { historyLimitViolations, rejectedEc2Calls, rejectedPercent } from "./report";
 
 /**
  * `npm run bench [-- --json] [-- --sizes 100,1000]`: backs up fleets of 100, 1,000 and 10,000
@@ -25,12 +32,19 @@ interface Figures {
   apiCallsPerVolume: Record<string, number>;
   describeCallsPerVolume: number;
   transitionsPerVolume: number;
+  /** The history of the run's own (parent) execution. */
   maxHistoryEvents: number;
+  /** The largest history of any execution of the run: the parent or any Distributed Map child. */
+  largestHistoryEvents: number;
   maxPayloadBytes: number;
   lambdaInvocationsPerVolume: number;
   orchestrationCostPerMonthUsd: number;
   customMetricCostPerMonthUsd: number;
   quotaViolations: number;
+  /** EC2 calls refused by a token bucket or an EBS limit, retried or not. */
+  rejectedCalls: number;
+  /** `rejectedCalls` as a percentage of every EC2 call (the refused ones included). */
+  rejectedCallsPercent: number;
   throttleFailures: number;
   failedDrives: number;
   cpuSeconds: number;
@@ -91,6 +105,7 @@ async function benchFleet(volumes: number) {
       return {
         transitions: stats.stateTransitions,
         historyEvents: stats.historyEvents,
+        largestHistoryEvents: stats.largestHistoryEvents,
         payloadBytes: stats.largestPayloadBytes,
         lambdaInvocations: invocations,
         costInputs: {
@@ -136,6 +151,7 @@ async function benchFleet(volumes: number) {
       return {
         transitions: result.transitions,
         historyEvents: result.historyEvents,
+        largestHistoryEvents: result.historyEvents,
         payloadBytes: 0,
         lambdaInvocations: result.lambdaInvocations,
         costInputs: {
@@ -163,6 +179,7 @@ async function benchFleet(volumes: number) {
 interface Measured {
   transitions: number;
   historyEvents: number;
+  largestHistoryEvents: number;
   payloadBytes: number;
   lambdaInvocations: number;
   costInputs: Parameters<typeof monthlyOrchestrationCost>[0];
@@ -190,7 +207,8 @@ async function measure(
     if (!(error instanceof StepFunctionsQuotaError)) throw error;
     throw error;
   }
-  if (measured.historyEvents > MAX_HISTORY_EVENTS) sfnViolations += 1;
+  // Every execution counts, Distributed Map children included.
+  sfnViolations += historyLimitViolations(measured.largestHistoryEvents);
   const makespan = (clock.nowMs() - startMs) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   const quotasAfter = emulator.quotaStats();
@@ -206,6 +224,7 @@ async function measure(
     calls,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMB: peakRss / 2 ** 20,
+    rejectedCalls: rejectedEc2Calls(quotasBefore, quotasAfter),
     quotaViolations:
       sfnViolations +
       (quotasAfter.throttled - quotasBefore.throttled) +
@@ -217,6 +236,7 @@ function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: nu
   const describes = Object.entries(m.calls)
     .filter(([action]) => action.startsWith("Describe"))
     .reduce((n, [, v]) => n + v, 0);
+  const ec2Calls = Object.values(m.calls).reduce((n, v) => n + v, 0);
   const throttleFailures =
     m.throttleFailures ??
     m.failed.filter((d) => /RequestLimitExceeded|Throttl|LimitExceeded/.test(d.reason ?? "")).length;
@@ -229,12 +249,18 @@ function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: nu
     describeCallsPerVolume: round(describes / volumes, 3),
     transitionsPerVolume: round(m.transitions / volumes, 3),
     maxHistoryEvents: m.historyEvents,
+    largestHistoryEvents: m.largestHistoryEvents,
     maxPayloadBytes: m.payloadBytes,
     lambdaInvocationsPerVolume: round(m.lambdaInvocations / volumes, 3),
     orchestrationCostPerMonthUsd: round(monthlyOrchestrationCost(m.costInputs), 2),
-    // Three per-drive metrics per drive, four fleet-level ones.
-    customMetricCostPerMonthUsd: round((volumes * 3 + 4) * PRICES.customMetricMonth, 2),
+    // Three per-drive metrics per drive, four fleet-level ones, each sent once a run: in one hour a day.
+    customMetricCostPerMonthUsd: round(
+      customMetricCostPerMonth([{ metrics: volumes * 3 + 4, hoursSentPerMonth: DAYS_PER_MONTH }]),
+      2,
+    ),
     quotaViolations: m.quotaViolations,
+    rejectedCalls: m.rejectedCalls,
+    rejectedCallsPercent: round(rejectedPercent(m.rejectedCalls, ec2Calls), 3),
     throttleFailures,
     failedDrives: m.failed.length,
     cpuSeconds: round(m.cpuSeconds, 1),
@@ -256,12 +282,14 @@ function printTable(results: (Figures & { baseline: Figures })[]): void {
           .join(", "),
     ],
     ["state transitions / volume", (f) => `${f.transitionsPerVolume}`],
-    ["max history events", (f) => `${f.maxHistoryEvents}`],
+    ["history events (run)", (f) => `${f.maxHistoryEvents}`],
+    ["largest history (any exec.)", (f) => `${f.largestHistoryEvents}`],
     ["max payload", (f) => `${f.maxPayloadBytes} B`],
     ["Lambda invocations / volume", (f) => `${f.lambdaInvocationsPerVolume}`],
     ["orchestration $/month", (f) => `${f.orchestrationCostPerMonthUsd}`],
     ["custom metrics $/month", (f) => `${f.customMetricCostPerMonthUsd}`],
     ["quota violations", (f) => `${f.quotaViolations}`],
+    ["rejected EC2 calls", (f) => `${f.rejectedCalls} (${f.rejectedCallsPercent}% of EC2 calls)`],
     ["drives failed by throttling", (f) => `${f.throttleFailures} (of ${f.failedDrives} failed)`],
     ["CPU seconds", (f) => `${f.cpuSeconds}`],
     ["peak RSS", (f) => `${f.peakRssMB} MB`],

@@ -51,6 +51,29 @@ export interface ExecutionStats {
   largestPayloadBytes: number;
   /** Task failures Step Functions saw (then retried or caught), children's included, for diagnosis. */
   taskFailures: { state: string; error: string; cause: string }[];
+  /** Task attempts failed by `RunOptions.crash` (their handler ran to the end), children's included. */
+  crashesInjected: number;
+}
+
+/** A Lambda task attempt, as `RunOptions.crash` is told of it. */
+export interface TaskAttempt {
+  /** The function's name in serverless.yml. */
+  fn: string;
+  /** The Task state's name. */
+  state: string;
+  /** The execution's name: the parent's, or a Distributed Map child's `<parent>/<label>:<index>`. */
+  execution: string;
+}
+
+/**
+ * The error Step Functions reports when a Lambda function fails without handling it: its runtime
+ * died (out of memory, killed) or it timed out. Matched by `Lambda.Unknown`, `States.TaskFailed`
+ * and `States.ALL`. https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ */
+export const LAMBDA_UNKNOWN = "Lambda.Unknown";
+
+class LambdaUnknownError extends Error {
+  override name = LAMBDA_UNKNOWN;
 }
 
 /**
@@ -111,7 +134,9 @@ export interface PreparedDefinition {
  * Prepares a definition written for `sls deploy` for aws-local-stepfunctions:
  * - `{"Fn::GetAtt": [fn, "Arn"]}` resources become plain ARNs, remembering which function each Task calls;
  * - with a virtual clock, each Wait state becomes a Task that sleeps in simulated time and passes its
- *   input through (`ResultPath: null`), because the library's Wait sleeps in real time;
+ *   input through (`ResultPath: null`), because the library's Wait sleeps in real time: `Seconds` or
+ *   `SecondsPath` for that long, `Timestamp` or `TimestampPath` until that time on the virtual clock
+ *   (not at all when it has passed);
  * - each Distributed Map state becomes a Task that runs its items as child executions
  *   (local/distributed-map.ts); its ItemProcessor is prepared here, once, as a definition of its own.
  */
@@ -135,18 +160,11 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
         state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`;
       }
       if (state.Type === "Wait" && virtualWaits) {
-        const seconds = state.TimestampPath
-          ? { "until.$": state.TimestampPath }
-          : state.Timestamp
-            ? { until: state.Timestamp }
-            : state.SecondsPath
-              ? { "seconds.$": state.SecondsPath }
-              : { seconds: state.Seconds ?? 0 };
         const next = state.Next ? { Next: state.Next } : { End: true };
         states[name] = {
           Type: "Task",
           Resource: VIRTUAL_WAIT,
-          Parameters: seconds,
+          Parameters: virtualWaitParameters(state),
           ResultPath: null,
           ...next,
         };
@@ -167,6 +185,43 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
   return { definition: copy, taskFunctions, retryable, waits, distributedMaps };
 }
 
+/** What the Task standing for a Wait state passes to its handler (`virtualWait`). */
+interface VirtualWaitEvent {
+  seconds?: number;
+  timestamp?: string;
+}
+
+function virtualWaitParameters(state: StateDef): Record<string, Json> {
+  if (state.SecondsPath) return { "seconds.$": state.SecondsPath };
+  if (state.TimestampPath) return { "timestamp.$": state.TimestampPath };
+  if (state.Timestamp !== undefined) return { timestamp: state.Timestamp };
+  return { seconds: state.Seconds ?? 0 };
+}
+
+/**
+ * Timestamps as a Wait state takes them: the RFC 3339 profile of ISO 8601, an uppercase T, and Z or
+ * a numeric offset. https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html
+ */
+const WAIT_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Milliseconds a Wait state sleeps on the virtual clock from `nowMs`. */
+export function virtualWaitMillis(event: VirtualWaitEvent, nowMs: number): number {
+  if (event.timestamp !== undefined) {
+    const at = typeof event.timestamp === "string" ? Date.parse(event.timestamp) : Number.NaN;
+    if (!WAIT_TIMESTAMP.test(String(event.timestamp)) || Number.isNaN(at)) {
+      throw new StatesRuntimeError(
+        `The Wait state's timestamp ${JSON.stringify(event.timestamp)} is not valid`,
+      );
+    }
+    return Math.max(0, at - nowMs);
+  }
+  return Math.max(0, (event.seconds ?? 0) * 1000);
+}
+
+class StatesRuntimeError extends Error {
+  override name = "States.Runtime";
+}
+
 /** Every function a prepared definition calls, child executions' included. */
 export function functionsUsed(prepared: PreparedDefinition): Set<string> {
   const used = new Set(Object.values(prepared.taskFunctions));
@@ -182,6 +237,14 @@ export interface RunOptions {
   definition?: StateDef;
   /** For Distributed Map states with ItemReader or ResultWriter; created on first use. */
   s3?: RunnerS3 | undefined;
+  /**
+   * Crash injection: asked after each Lambda task's handler resolved (in the parent and in every
+   * Distributed Map child). When it answers true, the handler's result is discarded and the attempt
+   * fails with `Lambda.Unknown`: every AWS call the handler made has happened, but Step Functions
+   * never saw the answer, as when a function's runtime dies after its last call. Counted in
+   * `ExecutionStats.crashesInjected`.
+   */
+  crash?: ((task: TaskAttempt) => boolean) | undefined;
 }
 
 /** Runs a state machine definition with the real handlers, in process. */
@@ -210,6 +273,7 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     handlers: options.handlers,
     clock: options.clock,
     s3,
+    crash: options.crash,
     executionName: name,
     context: {
       Execution: {
@@ -232,6 +296,7 @@ interface ExecuteOptions {
   handlers: Record<string, LocalHandler>;
   clock: VirtualClock | undefined;
   s3: () => S3Client;
+  crash: RunOptions["crash"];
   executionName: string;
   context: Record<string, Json>;
   /** Standard executions fail beyond 25,000 history events; Express ones have no history. */
@@ -258,6 +323,7 @@ function emptyStats(): ExecutionStats {
     childExecutions: 0,
     largestPayloadBytes: 0,
     taskFailures: [],
+    crashesInjected: 0,
   };
 }
 
@@ -272,6 +338,7 @@ function absorb(stats: ExecutionStats, child: ExecutionStats): void {
   stats.largestHistoryEvents = Math.max(stats.largestHistoryEvents, child.largestHistoryEvents);
   stats.largestPayloadBytes = Math.max(stats.largestPayloadBytes, child.largestPayloadBytes);
   stats.childExecutions += 1 + child.childExecutions;
+  stats.crashesInjected += child.crashesInjected;
   for (const failure of child.taskFailures) stats.taskFailures.push(failure);
 }
 
@@ -310,6 +377,12 @@ async function execute(
         // A handler holds the virtual clock while it works (local/clock.ts): its calls take no
         // simulated time, and concurrent iterations do not push each other's steps late.
         const result = options.clock ? await options.clock.whileBusy(invoke) : await invoke();
+        if (options.crash?.({ fn, state: stateName, execution: options.executionName })) {
+          stats.crashesInjected += 1;
+          throw new LambdaUnknownError(
+            `snapfleet-${fn} (request ${context.awsRequestId}) exited before returning its result (crash injected by the local runner)`,
+          );
+        }
         checkPayload(result, `the output of ${stateName}`);
         return result;
       } finally {
@@ -323,10 +396,8 @@ async function execute(
   if (clock) {
     for (const name of prepared.waits) {
       localHandlers[name] = async (event) => {
-        const { seconds, until } = event as { seconds?: number; until?: string };
-        await clock.sleep(
-          until !== undefined ? Math.max(0, Date.parse(until) - clock.nowMs()) : (seconds ?? 0) * 1000,
-        );
+        const ms = virtualWaitMillis(event as VirtualWaitEvent, clock.nowMs());
+        if (ms > 0) await clock.sleep(ms);
         return null;
       };
     }
@@ -424,6 +495,7 @@ async function runChild(
     handlers: parent.handlers,
     clock: parent.clock,
     s3: parent.s3,
+    crash: parent.crash,
     executionName: start.runnerName,
     context: start.context,
     historyLimit: standard,

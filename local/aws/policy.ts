@@ -149,7 +149,7 @@ export class RequestPolicy {
   }
 
   quotaStats(): QuotaStats {
-    return this.quotas?.stats() ?? { throttled: 0, limitErrors: 0, byRegion: {} };
+    return this.quotas?.stats() ?? { throttled: 0, limitErrors: 0, byService: {}, byRegion: {} };
   }
 
   faultStats(): FaultStats {

@@ -17,9 +17,19 @@ export interface ActionQuotaStats {
   codes: Record<string, number>;
 }
 
+/** Calls of one service refused by its quotas. */
+export interface ServiceQuotaStats {
+  /** Refused because a token bucket was empty. */
+  throttled: number;
+  /** Refused by an EBS limit (EC2 only). */
+  limitErrors: number;
+}
+
 export interface QuotaStats {
   throttled: number;
   limitErrors: number;
+  /** service → counts, e.g. the EC2 calls refused apart from CloudWatch's and SNS's. */
+  byService: Partial<Record<ServiceName, ServiceQuotaStats>>;
   /** region → action → counts. */
   byRegion: Record<string, Record<string, ActionQuotaStats>>;
 }
@@ -35,7 +45,7 @@ const ID_LISTS = ["InstanceId", "VolumeId", "SnapshotId"];
 /** Token buckets per account, region and action, and the counts behind `Emulator.quotaStats()`. */
 export class Quotas {
   private readonly buckets = new BucketStore();
-  private readonly counts: QuotaStats = { throttled: 0, limitErrors: 0, byRegion: {} };
+  private readonly counts: QuotaStats = { throttled: 0, limitErrors: 0, byService: {}, byRegion: {} };
 
   constructor(
     readonly config: QuotaConfig,
@@ -55,21 +65,30 @@ export class Quotas {
     // A tiny tolerance: refills are computed in floating point.
     if (buckets.some((b) => b.bucket.available(now) + 1e-9 < b.tokens)) {
       this.entry(region, action).throttled++;
+      this.service(service).throttled++;
       this.counts.throttled++;
       throw throttlingError(service);
     }
     for (const b of buckets) b.bucket.take(b.tokens);
   }
 
+  /** An EBS limit error (EBS limits belong to EC2's API). */
   recordLimit(region: string, action: string, code: string): void {
     const e = this.entry(region, action);
     e.limitErrors++;
     e.codes[code] = (e.codes[code] ?? 0) + 1;
+    this.service("ec2").limitErrors++;
     this.counts.limitErrors++;
   }
 
   stats(): QuotaStats {
     return structuredClone(this.counts);
+  }
+
+  private service(service: ServiceName): ServiceQuotaStats {
+    const entry = this.counts.byService[service] ?? { throttled: 0, limitErrors: 0 };
+    this.counts.byService[service] = entry;
+    return entry;
   }
 
   private entry(region: string, action: string): ActionQuotaStats {

@@ -137,6 +137,7 @@ describe(`EC2 request token buckets (${THROTTLING})`, () => {
     expect(h.emulator.quotaStats()).toEqual({
       throttled: 2,
       limitErrors: 0,
+      byService: { ec2: { throttled: 2, limitErrors: 0 } },
       byRegion: { "us-east-1": { CreateVolume: { throttled: 2, limitErrors: 0, codes: {} } } },
     });
   });
@@ -157,6 +158,7 @@ describe("CloudWatch PutMetricData (about 500 requests/s; https://docs.aws.amazo
 
     expect(refused).toMatchObject({ name: "Throttling", status: 400 });
     expect(h.emulator.metrics()).toHaveLength(3);
+    expect(h.emulator.quotaStats().byService).toEqual({ cloudwatch: { throttled: 1, limitErrors: 0 } });
   });
 });
 
@@ -248,6 +250,7 @@ describe(`EBS snapshot limits (${ERRORS})`, () => {
       limitErrors: 1,
       codes: { ResourceLimitExceeded: 1 },
     });
+    expect(h.emulator.quotaStats().byService).toEqual({ ec2: { throttled: 0, limitErrors: 1 } });
   });
 });
 
@@ -261,7 +264,7 @@ describe("switching quotas off", () => {
 
     expect(snapshots.every((o) => o === "ok")).toBe(true);
     expect(describes.every((o) => o === "ok")).toBe(true);
-    expect(h.emulator.quotaStats()).toEqual({ throttled: 0, limitErrors: 0, byRegion: {} });
+    expect(h.emulator.quotaStats()).toEqual({ throttled: 0, limitErrors: 0, byService: {}, byRegion: {} });
   });
 
   it("turns off throttling alone (throttling: false) or the EBS limits alone (ebs: false)", async () => {
