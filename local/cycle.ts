@@ -9,7 +9,7 @@ import { type Emulator, startEmulator } from "./aws/server";
 import { VirtualClock } from "./clock";
 import { createDemoFleet, type DemoFleet } from "./demo";
 import { localHandlers } from "./handlers";
-import { type ExecutionStats, runStateMachine } from "./runner";
+import { type ExecutionStats, type RunOptions, runStateMachine } from "./runner";
 import { applyStack, createRunBucket, handlerAccessKey } from "./stack-on-emulator";
 
 export interface CycleOptions {
@@ -36,7 +36,11 @@ export interface CycleResult {
  * One run of statemachine/backup.asl.json with the real handlers, against `config.endpoint`. With
  * a virtual clock, Wait states take simulated time; the execution is named after the clock's time.
  */
-export async function runBackupCycle(config: Config, clock?: VirtualClock | undefined): Promise<BackupRun> {
+export async function runBackupCycle(
+  config: Config,
+  clock?: VirtualClock | undefined,
+  options: { crash?: RunOptions["crash"] } = {},
+): Promise<BackupRun> {
   const now = clock ?? systemClock;
   // Named when it starts (before any await), so two runs started apart never share a name.
   const executionName = `run-${now.now().toISOString().replace(/[:.]/g, "-")}`;
@@ -51,6 +55,7 @@ export async function runBackupCycle(config: Config, clock?: VirtualClock | unde
       clock,
       // What Step Functions itself reads and writes (a Distributed Map's items and results).
       s3: config.endpoint ? { endpoint: config.endpoint, region: config.region } : undefined,
+      ...(options.crash ? { crash: options.crash } : {}),
     },
   );
   const outcome = output as RunOutcome;

@@ -208,3 +208,50 @@ describe("faults on the worst day", () => {
     }
   });
 });
+
+describe("a step task killed after its AWS call answered (Lambda.Unknown)", () => {
+  /**
+   * Step Functions repeats a crashed task's step; the step must adopt what the killed attempt made
+   * (the snapfleet:run tag) rather than make a second one. Unhandled Lambda errors are reported as
+   * Lambda.Unknown: https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+   */
+  it("leaves exactly one snapshot and one DR copy per volume, after crashes right after CreateSnapshot and CopySnapshot", async () => {
+    const aws = await startTestAws(Date.UTC(2026, 0, 1, 3));
+    try {
+      await fleet(aws);
+      const calls = (action: string) => aws.emulator.requests().filter((r) => r.action === action).length;
+      const seen = { CreateSnapshot: calls("CreateSnapshot"), CopySnapshot: calls("CopySnapshot") };
+      const crashed = { CreateSnapshot: 0, CopySnapshot: 0 };
+      const crash = () => {
+        for (const action of ["CreateSnapshot", "CopySnapshot"] as const) {
+          const now = calls(action);
+          if (now > seen[action]) {
+            seen[action] = now;
+            crashed[action] += 1;
+            return true;
+          }
+        }
+        return false;
+      };
+
+      const { outcome, drives, stats } = await runBackupCycle(aws.config(), aws.clock, { crash });
+
+      expect(crashed.CreateSnapshot).toBeGreaterThan(0);
+      expect(crashed.CopySnapshot).toBeGreaterThan(0);
+      expect(stats.crashesInjected).toBe(crashed.CreateSnapshot + crashed.CopySnapshot);
+      expect(drives.filter((d) => d.status !== "ok")).toEqual([]);
+      for (const region of ["us-east-1", "us-west-2"]) {
+        const perVolume = new Map<string, number>();
+        for (const s of await listSnapshots(aws, region)) {
+          const tags = toTagMap(s.Tags);
+          if (tags["snapfleet:run"] !== outcome.runId) continue;
+          const v = tags["snapfleet:volume-id"] ?? "";
+          perVolume.set(v, (perVolume.get(v) ?? 0) + 1);
+        }
+        expect([...perVolume.values()]).toEqual(drives.map(() => 1));
+      }
+    } finally {
+      await aws.stop();
+    }
+  });
+});
