@@ -1,13 +1,14 @@
 import "./quiet";
 import "../local/polyfills";
-import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { Config } from "../lib/config";
 import { awsDeps, silentLog } from "../lib/deps";
+import type { DriveRecord } from "../lib/drive";
+import { getJson, putJson } from "../lib/store";
 import type { startEmulator } from "../local/aws/server";
 import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
-import { StepFunctionsQuotaError } from "../local/runner";
-import { runBaseline } from "./baseline";
+import { type ExecutionStats, type LocalHandler, StepFunctionsQuotaError } from "../local/runner";
 import { buildFleet, startBenchAws } from "./fleet";
 import {
   customMetricCostPerMonth,
@@ -22,7 +23,7 @@ import { historyLimitViolations, rejectedEc2Calls, rejectedPercent } from "./rep
  * `npm run bench [-- --json] [-- --sizes 100,1000]`: backs up fleets of 100, 1,000 and 10,000
  * volumes on the embedded AWS with its quotas on and simulated time, once to make history and
  * once measured (a day later, so every volume also prunes yesterday's snapshot in both regions),
- * then runs the naive baseline on the same fleet. Prints the figures of issue 6.
+ * then runs the naive Map baseline (the same state machine without the timetable) a day later.
  */
 interface Figures {
   volumes: number;
@@ -94,79 +95,19 @@ async function benchFleet(volumes: number) {
 
     toDay(2);
     const ours = await measure(emulator, clock, fleet.volumes, async () => {
-      const run = await runBackupCycle(config, clock);
-      const { stats, drives } = run;
-      const invocations = Object.values(stats.taskInvocations).reduce((a, b) => a + b, 0);
-      const gbSeconds = Object.entries(stats.taskMillis).reduce(
-        (sum, [fn, ms]) => sum + (ms / 1000) * (LAMBDA_MEMORY_GB[fn] ?? 0.5),
-        0,
-      );
-      const cwRequests = Math.ceil((drives.length * 3) / 1000) + 1;
-      return {
-        transitions: stats.stateTransitions,
-        historyEvents: stats.historyEvents,
-        largestHistoryEvents: stats.largestHistoryEvents,
-        payloadBytes: stats.largestPayloadBytes,
-        lambdaInvocations: invocations,
-        costInputs: {
-          transitions: stats.stateTransitions,
-          lambdaInvocations: invocations,
-          lambdaGbSeconds: gbSeconds,
-          cloudWatchRequests: cwRequests,
-        },
-        failed: drives.filter((d) => d.status === "failed"),
-        prunedPerRegion: Math.max(
-          drives.reduce((n, d) => n + d.pruned.length, 0),
-          drives.reduce((n, d) => n + d.drPruned.length, 0),
-        ),
-      };
+      const { stats, drives } = await runBackupCycle(config, clock);
+      return measuredRun(stats, drives);
     });
 
     toDay(3);
-    const admin = new EC2Client({ region: REGION, endpoint: emulator.endpoint, maxAttempts: 1 });
-    const instanceIds: string[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await admin.send(new DescribeInstancesCommand({ MaxResults: 1000, NextToken }));
-      for (const r of page.Reservations ?? [])
-        for (const i of r.Instances ?? []) instanceIds.push(i.InstanceId ?? "");
-      NextToken = page.NextToken;
-      clock.advance(1000);
-    } while (NextToken);
-    toDay(4);
     const baseline = await measure(emulator, clock, fleet.volumes, async () => {
-      const deps = awsDeps(config, clock, silentLog);
-      const result = await runBaseline(
-        {
-          region: REGION,
-          drRegion: DR_REGION,
-          namespace: config.metricNamespace,
-          instanceIds,
-          retentionDays: 1,
-        },
-        deps,
-      );
-      // Each naive Lambda task: about 0.3 s at 256 MB (an assumption; the polls dominate anyway).
-      const gbSeconds = result.lambdaInvocations * 0.3 * 0.25;
-      return {
-        transitions: result.transitions,
-        historyEvents: result.historyEvents,
-        largestHistoryEvents: result.historyEvents,
-        payloadBytes: 0,
-        lambdaInvocations: result.lambdaInvocations,
-        costInputs: {
-          transitions: result.transitions,
-          lambdaInvocations: result.lambdaInvocations,
-          lambdaGbSeconds: gbSeconds,
-          cloudWatchRequests: result.cloudWatchRequests,
-        },
-        failed: Array.from({ length: result.failed }, () => ({ reason: "" })),
-        throttleFailures: result.throttleFailures,
-        prunedPerRegion: fleet.volumes,
-      };
+      const { stats, drives } = await runBackupCycle(config, clock, {
+        handlers: (real) => ({ ...real, plan: withoutTimetable(real.plan as LocalHandler, config, clock) }),
+      });
+      return measuredRun(stats, drives);
     });
     const lb = lowerBoundSeconds(fleet.sizes, ours.prunedPerRegion);
-    const lbBaseline = lowerBoundSeconds(fleet.sizes, fleet.volumes);
+    const lbBaseline = lowerBoundSeconds(fleet.sizes, baseline.prunedPerRegion);
     return {
       ...figures(ours, lb, fleet.volumes),
       baseline: figures(baseline, lbBaseline, fleet.volumes),
@@ -174,6 +115,58 @@ async function benchFleet(volumes: number) {
   } finally {
     await emulator.stop();
   }
+}
+
+function measuredRun(stats: ExecutionStats, drives: DriveRecord[]): Measured {
+  const invocations = Object.values(stats.taskInvocations).reduce((a, b) => a + b, 0);
+  const gbSeconds = Object.entries(stats.taskMillis).reduce(
+    (sum, [fn, ms]) => sum + (ms / 1000) * (LAMBDA_MEMORY_GB[fn] ?? 0.5),
+    0,
+  );
+  // One PutMetricData per server (Report) and one for the fleet (Summarize).
+  const cwRequests = new Set(drives.map((d) => d.instanceId)).size + 1;
+  return {
+    transitions: stats.stateTransitions,
+    historyEvents: stats.historyEvents,
+    largestHistoryEvents: stats.largestHistoryEvents,
+    payloadBytes: stats.largestPayloadBytes,
+    lambdaInvocations: invocations,
+    costInputs: {
+      transitions: stats.stateTransitions,
+      lambdaInvocations: invocations,
+      lambdaGbSeconds: gbSeconds,
+      cloudWatchRequests: cwRequests,
+    },
+    failed: drives.filter((d) => d.status === "failed"),
+    prunedPerRegion: Math.max(
+      drives.reduce((n, d) => n + d.pruned.length, 0),
+      drives.reduce((n, d) => n + d.drPruned.length, 0),
+    ),
+  };
+}
+
+/**
+ * The naive Map baseline: the same state machine and handlers, but Plan's timetable is taken out
+ * of the manifest, so every volume requests its snapshot at once and copies as soon as its
+ * snapshot completes. What is left is the steps' own backstop: jittered waits on refusals.
+ */
+function withoutTimetable(plan: LocalHandler, config: Config, clock: VirtualClock): LocalHandler {
+  const deps = awsDeps(config, clock, silentLog);
+  return async (event, context) => {
+    const out = (await plan(event, context)) as { bucket: string; manifestKey: string; startedAt: string };
+    const manifest =
+      (await getJson<{ drives: Record<string, unknown>[] }[]>(out.bucket, out.manifestKey, deps)) ?? [];
+    for (const instance of manifest) {
+      for (const drive of instance.drives) {
+        drive.snapshotAt = out.startedAt;
+        drive.snapshotDoneAt = out.startedAt;
+        delete drive.copyAt;
+        delete drive.copyDoneAt;
+      }
+    }
+    await putJson(out.bucket, out.manifestKey, manifest, deps);
+    return out;
+  };
 }
 
 interface Measured {
@@ -296,7 +289,7 @@ function printTable(results: (Figures & { baseline: Figures })[]): void {
   ];
   for (const r of results) {
     process.stdout.write(`\n== ${r.volumes} volumes\n`);
-    process.stdout.write(`${"".padEnd(30)}${"snapfleet".padEnd(44)}naive baseline\n`);
+    process.stdout.write(`${"".padEnd(30)}${"snapfleet (timetable)".padEnd(44)}naive Map (no timetable)\n`);
     for (const [label, value] of rows) {
       process.stdout.write(`${label.padEnd(30)}${value(r).padEnd(44)}${value(r.baseline)}\n`);
     }

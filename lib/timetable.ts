@@ -51,8 +51,8 @@ export const guessCopySeconds = (sizeGiB: number) => 60 + 5 * sizeGiB;
  */
 export const MARGIN_SECONDS = 2;
 /** A copy slot is planned as held this much longer than the copy's prediction (Lambda and Wait latency). */
-export const COPY_SLACK = 0.05;
-export const COPY_SLACK_MIN_SECONDS = 5;
+export const COPY_SLACK = 0.01;
+export const COPY_SLACK_MIN_SECONDS = 2;
 
 export function timetable(volumes: TimetableVolume[], options: TimetableOptions): Map<string, Slots> {
   const rate = EC2_BUCKETS.createSnapshot.perSecond * (1 - options.headroom);

@@ -9,7 +9,7 @@ import { type Emulator, startEmulator } from "./aws/server";
 import { VirtualClock } from "./clock";
 import { createDemoFleet, type DemoFleet } from "./demo";
 import { localHandlers } from "./handlers";
-import { type ExecutionStats, type RunOptions, runStateMachine } from "./runner";
+import { type ExecutionStats, type LocalHandler, type RunOptions, runStateMachine } from "./runner";
 import { applyStack, createRunBucket, handlerAccessKey } from "./stack-on-emulator";
 
 export interface CycleOptions {
@@ -39,7 +39,11 @@ export interface CycleResult {
 export async function runBackupCycle(
   config: Config,
   clock?: VirtualClock | undefined,
-  options: { crash?: RunOptions["crash"] } = {},
+  options: {
+    crash?: RunOptions["crash"];
+    /** Replaces some of the real handlers (the benchmark's naive baseline wraps Plan). */
+    handlers?: (real: Record<string, LocalHandler>) => Record<string, LocalHandler>;
+  } = {},
 ): Promise<BackupRun> {
   const now = clock ?? systemClock;
   // Named when it starts (before any await), so two runs started apart never share a name.
@@ -50,7 +54,7 @@ export async function runBackupCycle(
   const { output, stats } = await runStateMachine(
     {},
     {
-      handlers: localHandlers(config, now),
+      handlers: options.handlers ? options.handlers(localHandlers(config, now)) : localHandlers(config, now),
       executionName,
       clock,
       // What Step Functions itself reads and writes (a Distributed Map's items and results).
