@@ -17,7 +17,8 @@ import { buildFleet, startBenchAws } from "./fleet";
  * `npm run soak [-- --json]`: the chaos soak. 200 volumes, 30 simulated daily runs, 10% transient
  * faults on every EC2, CloudWatch and SNS call (throttling, 500s, dropped connections whose work
  * was half the time done anyway). On some days a manual run starts while the scheduled one is
- * still copying; a foreign tool keeps creating snapshots that carry snapfleet's tags but are of
+ * still copying; 3% of the per-volume steps and server reports are killed after their AWS calls
+ * answered (Lambda.Unknown); a foreign tool keeps creating snapshots that carry snapfleet's tags but are of
  * another volume. Afterwards it checks, and exits 1 unless all hold: every drive of every run got
  * a completed snapshot and DR copy; no unmanaged or foreign snapshot was deleted; what is left of
  * snapfleet's snapshots is exactly what the policy keeps (its own reckoning below), nothing more
@@ -32,6 +33,17 @@ const POLICY = "1"; // the bench fleet's Retention tag: keep the newest snapshot
 const OVERLAP_DAYS = new Set([4, 11, 19]);
 /** Days on which the foreign tool adds snapshots carrying snapfleet's tags. */
 const FOREIGN_DAYS = new Set([2, 9, 17, 25]);
+/** Share of Lambda task attempts killed after their handler ran (its AWS calls answered). */
+const CRASH_RATE = 0.03;
+
+/** A seeded pseudo-random sequence, so every soak injects the same crashes. */
+function seeded(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
+    return x / 2 ** 31;
+  };
+}
 
 /** The soak's own checks go through the same quotas and faults; they wait and repeat. */
 async function patiently<T>(clock: VirtualClock, call: () => Promise<T>): Promise<T> {
@@ -161,6 +173,14 @@ async function main(): Promise<void> {
     let missingRecoveryPoints = 0;
     let duplicateSnapshots = 0;
     let overlappingRuns = 0;
+    let crashesInjected = 0;
+    const random = seeded(2026);
+    // Only the per-volume steps and the server reports: Plan and Summarize are retried as a whole.
+    const crash = (task: { fn: string }) => {
+      if ((task.fn !== "step" && task.fn !== "report") || random() >= CRASH_RATE) return false;
+      crashesInjected += 1;
+      return true;
+    };
     const foreign: string[] = [];
     // Per region and volume, every snapshot snapfleet's runs made (id and start), for the reckoning.
     const made = { [REGION]: new Map(), [DR_REGION]: new Map() } as Record<
@@ -171,7 +191,7 @@ async function main(): Promise<void> {
       const target = Date.UTC(2026, 0, 1 + day, 3);
       if (clock.nowMs() < target) clock.advance(target - clock.nowMs());
       if (FOREIGN_DAYS.has(day)) foreign.push(...(await foreignSnapshots(admin(REGION), clock, 10)));
-      const runs = [runBackupCycle(config, clock)];
+      const runs = [runBackupCycle(config, clock, { crash })];
       if (OVERLAP_DAYS.has(day)) {
         // The manual run starts once half the scheduled run's snapshots completed: its copies are queued.
         const completedToday = async () =>
@@ -179,7 +199,7 @@ async function main(): Promise<void> {
             (s) => s.State === "completed" && (s.StartTime?.getTime() ?? 0) >= target,
           ).length;
         while ((await completedToday()) < VOLUMES / 2) await clock.sleep(30_000);
-        runs.push(runBackupCycle(config, clock));
+        runs.push(runBackupCycle(config, clock, { crash }));
         overlappingRuns += 1;
       }
       for (const { outcome, drives } of await Promise.all(runs)) {
@@ -231,6 +251,7 @@ async function main(): Promise<void> {
       volumes: VOLUMES,
       faultsInjected,
       overlappingRuns,
+      crashesInjected,
       foreignSnapshots: foreign.length,
       missingRecoveryPoints,
       unmanagedDeleted,
