@@ -255,3 +255,33 @@ describe("a step task killed after its AWS call answered (Lambda.Unknown)", () =
     }
   });
 });
+
+describe("a server whose child execution fails", () => {
+  it("fails that server's drives with the child's error and backs up every other server", async () => {
+    const aws = await startTestAws(Date.UTC(2026, 0, 1, 3));
+    try {
+      const { web, db } = await fleet(aws);
+      // Every attempt of the first child's Report dies: Step Functions retries, then the child fails.
+      const crash = (task: { fn: string; execution: string }) =>
+        task.fn === "report" && task.execution.endsWith(":0");
+
+      const { drives, stats } = await runBackupCycle(aws.config(), aws.clock, { crash });
+
+      const failedServer = drives.filter((d) => d.status === "failed").map((d) => d.instanceId);
+      const okServer = drives.filter((d) => d.status === "ok").map((d) => d.instanceId);
+      expect(stats.crashesInjected).toBeGreaterThan(1);
+      expect(new Set(failedServer).size).toBe(1);
+      expect(new Set(okServer).size).toBe(1);
+      expect([...new Set([...failedServer, ...okServer])].sort()).toEqual(
+        [web.instanceId, db.instanceId].sort(),
+      );
+      for (const d of drives.filter((x) => x.status === "failed")) {
+        expect(d.reason).toContain("the server's execution failed: Lambda.Unknown");
+      }
+      const digest = aws.emulator.published().at(-1)?.message ?? "";
+      expect(digest).toContain("the server's execution failed");
+    } finally {
+      await aws.stop();
+    }
+  });
+});
