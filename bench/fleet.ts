@@ -92,7 +92,7 @@ export async function buildFleet(
 export async function startBenchAws() {
   process.env.AWS_ACCESS_KEY_ID ??= "bench";
   process.env.AWS_SECRET_ACCESS_KEY ??= "bench";
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0));
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 0), 0);
   const emulator = await startEmulator({
     clock,
     snapshotDurationSeconds: snapshotSeconds,

@@ -48,6 +48,8 @@ interface Figures {
   rejectedCallsPercent: number;
   throttleFailures: number;
   failedDrives: number;
+  /** The most common reason among the failed drives, for diagnosis. */
+  commonFailure: string | null;
   cpuSeconds: number;
   peakRssMB: number;
 }
@@ -225,6 +227,13 @@ async function measure(
   };
 }
 
+function mostCommon(values: string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1])[0];
+  return top ? `${top[1]}x ${top[0].slice(0, 200)}` : null;
+}
+
 function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: number): Figures {
   const describes = Object.entries(m.calls)
     .filter(([action]) => action.startsWith("Describe"))
@@ -256,6 +265,7 @@ function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: nu
     rejectedCallsPercent: round(rejectedPercent(m.rejectedCalls, ec2Calls), 3),
     throttleFailures,
     failedDrives: m.failed.length,
+    commonFailure: mostCommon(m.failed.map((d) => (d.reason ?? "").replace(/(snap|vol|i)-[0-9a-f]+/g, "$1-…"))),
     cpuSeconds: round(m.cpuSeconds, 1),
     peakRssMB: round(m.peakRssMB, 0),
   };

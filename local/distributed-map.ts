@@ -31,6 +31,9 @@ import { JSONPath } from "jsonpath-plus";
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type StateDef = Record<string, Json>;
 
+/** About 23 days: the longest real-time timeout setTimeout can hold (2^31 - 1 ms). */
+export const REAL_TIME_UNLIMITED_SECONDS = 2_000_000;
+
 export const DISTRIBUTED_MAP_RESOURCE =
   "arn:aws:lambda:us-east-1:000000000000:function:snapfleet-local-distributed-map";
 
@@ -98,7 +101,13 @@ export function distributedMapTask(state: StateDef): StateDef {
     parameters["toleratedFailureCount.$"] = state.ToleratedFailureCountPath;
   const batcher = state.ItemBatcher as StateDef | undefined;
   if (batcher?.BatchInput !== undefined) parameters.batchInput = batcher.BatchInput;
-  const task: StateDef = { Type: "Task", Resource: DISTRIBUTED_MAP_RESOURCE, Parameters: parameters };
+  const task: StateDef = {
+    Type: "Task",
+    Resource: DISTRIBUTED_MAP_RESOURCE,
+    Parameters: parameters,
+    // The library times Tasks out in real time (60 s by default); a Map Run lasts as long as it needs.
+    TimeoutSeconds: REAL_TIME_UNLIMITED_SECONDS,
+  };
   for (const field of CARRIED_FIELDS) if (field in state) task[field] = state[field] as Json;
   return task;
 }

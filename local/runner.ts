@@ -12,6 +12,7 @@ import {
   type DistributedMapEvent,
   distributedMapTask,
   isDistributedMap,
+  REAL_TIME_UNLIMITED_SECONDS,
   runDistributedMap,
 } from "./distributed-map";
 
@@ -164,6 +165,8 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
         states[name] = {
           Type: "Task",
           Resource: VIRTUAL_WAIT,
+          // Simulated hours pass in real minutes at fleet scale; the library's 60 s default must not cut them.
+          TimeoutSeconds: REAL_TIME_UNLIMITED_SECONDS,
           Parameters: virtualWaitParameters(state),
           ResultPath: null,
           ...next,
