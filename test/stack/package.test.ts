@@ -369,43 +369,10 @@ describe("function IAM role", () => {
     statements = policyStatements(resource("IamRoleLambdaExecution"));
   });
 
-  it("may describe instances, volumes and snapshots", () => {
-    for (const action of ["ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeSnapshots"]) {
-      expect(onlyStatementFor(statements, action).Resource).toBe("*");
-    }
-  });
-
-  it("may create snapshots of volumes", () => {
-    const statement = onlyStatementFor(statements, "ec2:CreateSnapshot");
-
-    expect(asArray(statement.Resource)).toEqual(
-      expect.arrayContaining(["arn:aws:ec2:*:*:volume/*", "arn:aws:ec2:*::snapshot/*"]),
-    );
-  });
-
-  it("may tag snapshots only while creating or copying them", () => {
-    const statement = onlyStatementFor(statements, "ec2:CreateTags");
-
-    expect(asArray(statement.Resource)).toEqual(["arn:aws:ec2:*::snapshot/*"]);
-    expect(statement.Condition).toEqual({
-      StringEquals: { "ec2:CreateAction": ["CreateSnapshot", "CopySnapshot"] },
-    });
-  });
-
   it("may delete only snapshots tagged snapfleet:managed=true", () => {
     const statement = onlyStatementFor(statements, "ec2:DeleteSnapshot");
 
     expect(statement.Condition).toEqual({ StringEquals: { "aws:ResourceTag/snapfleet:managed": "true" } });
-  });
-
-  it("may copy snapshots only into the stack's region or the DR region", () => {
-    const statement = onlyStatementFor(statements, "ec2:CopySnapshot");
-
-    expect(asArray(statement.Resource)).toEqual(["arn:aws:ec2:*::snapshot/*"]);
-    expect(statement.Condition?.StringEquals?.["aws:RequestedRegion"]).toEqual([
-      ref("AWS::Region"),
-      ref("DrRegion"),
-    ]);
   });
 
   it("may put metrics only into the snapfleet namespace", () => {
