@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../lib/errors";
+import { reportRunStarted } from "../lib/metrics";
 import { planRun } from "../lib/plan";
 import { Budgets } from "../lib/run/budget";
 import type { RunPlan } from "../lib/run/state";
@@ -12,6 +13,7 @@ const schema = z.object({ runId: z.string().min(1) });
 export const { make, handler } = defineHandler("plan", schema, async (input, { config, deps }) => {
   if (!config.bucket)
     throw new ConfigError("SNAPFLEET_BUCKET is not set: the run's manifests need an S3 bucket.");
+  await reportRunStarted(config.metricNamespace, deps);
   const budgets = new Budgets({}, config.apiHeadroom);
   const plan = await planRun(
     {

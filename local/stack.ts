@@ -32,6 +32,7 @@ export {
   type PhysicalIds,
   resolveIntrinsics,
   resolveParameters,
+  ruleViolations,
   type StackScope,
 } from "./stack-intrinsics";
 

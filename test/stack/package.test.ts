@@ -324,16 +324,17 @@ describe("alarms", () => {
     });
   });
 
-  it("alarms when no run reported within the window, missing data breaching", () => {
-    const alarm = onlyAlarmOn(FLEET_METRICS.VolumesBackedUp.name, namespace);
+  it("alarms when no run started within the window: RunStarted samples, missing data not evaluated, INSUFFICIENT_DATA notifies", () => {
+    const alarm = onlyAlarmOn(FLEET_METRICS.RunStarted.name, namespace);
 
     expect(alarm).toMatchObject({
       Statistic: "SampleCount",
       ComparisonOperator: "LessThanThreshold",
       Threshold: 1,
-      TreatMissingData: "breaching",
+      TreatMissingData: "missing",
       Period: 3600,
       EvaluationPeriods: ref("MissedRunWindowHours"),
+      InsufficientDataActions: [ref("AlarmTopic")],
       ...notifies,
     });
   });
@@ -393,6 +394,16 @@ describe("function IAM role", () => {
 });
 
 describe("run manifests bucket", () => {
+  it("is retained when the stack is removed, so that sls remove succeeds while it holds objects, and empties itself in 7 days", () => {
+    const bucket = template.Resources.RunBucket as CfnResource & Json;
+
+    expect(bucket.DeletionPolicy).toBe("Retain");
+    expect(bucket.UpdateReplacePolicy).toBe("Retain");
+    expect(bucket.Properties.LifecycleConfiguration).toEqual({
+      Rules: [{ Id: "ExpireRunManifests", Status: "Enabled", Prefix: "runs/", ExpirationInDays: 7 }],
+    });
+  });
+
   it("keeps the run's plan, progress and results in the stack's own bucket, readable only under runs/", () => {
     const bucket = resource("RunBucket");
     const statements = (
