@@ -56,3 +56,23 @@ describe("rule SelectionTagKeyAsPackaged", () => {
     ]);
   });
 });
+
+describe("a stack packaged with --param SelectionTagKey=Owner", () => {
+  it("writes aws:ResourceTag/Owner into the restore role's instance statement, and its rule accepts Owner", async () => {
+    const owner = await loadPackagedTemplate({ args: ["--param", "SelectionTagKey=Owner"] });
+    const role = owner.Resources.RestoreFunctionRole?.Properties as {
+      Policies: { PolicyDocument: { Statement: { Sid?: string; Condition?: unknown }[] } }[];
+    };
+    const statement = role.Policies[0]?.PolicyDocument.Statement.find(
+      (s) => s.Sid === "SwapOnSelectedInstances",
+    );
+
+    expect(statement?.Condition).toEqual({
+      StringEqualsIgnoreCase: { "aws:ResourceTag/Owner": ["true", "yes", "on", "1"] },
+    });
+    expect(ruleViolations(owner, { region: "us-east-1" })).toEqual([]);
+    expect(
+      ruleViolations(owner, { region: "us-east-1", parameters: { SelectionTagKey: "Backup" } }),
+    ).toHaveLength(1);
+  }, 180_000);
+});
