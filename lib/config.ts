@@ -4,36 +4,40 @@ import { DEFAULT_NAMESPACE } from "./metric-names";
 import { isValidTimeZone, parseRetention } from "./retention";
 
 /** Environment every snapfleet function reads, parsed once at start. */
-export const configSchema = z
-  .object({
-    AWS_REGION: z.string().min(1),
-    SNAPFLEET_DR_REGION: z.string().default(""),
-    SNAPFLEET_SELECTION_TAG: z.string().min(1).default("Backup"),
-    SNAPFLEET_DEFAULT_RETENTION: z
-      .string()
-      .default("7")
-      .refine((value) => parseRetention(value).ok, {
-        message: "must follow the retention grammar, for example 7 or 7d",
-      }),
-    SNAPFLEET_METRIC_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
-    SNAPFLEET_TOPIC_ARN: z.string().default(""),
-    SNAPFLEET_RETENTION_TIMEZONE: z
-      .string()
-      .default("UTC")
-      .refine(isValidTimeZone, { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
-    SNAPFLEET_ORPHANS: z.enum(["keep", "apply-recorded"]).default("keep"),
-    SNAPFLEET_BUCKET: z.string().default(""),
-    SNAPFLEET_DR_KMS_KEY: z.string().default(""),
-    SNAPFLEET_COPY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
-    SNAPFLEET_API_HEADROOM: z.coerce.number().min(0).max(0.9).default(0.1),
-    AWS_ENDPOINT_URL: z.string().optional(),
-  })
-  .refine((e) => e.SNAPFLEET_DR_REGION !== e.AWS_REGION, {
-    path: ["SNAPFLEET_DR_REGION"],
-    message:
-      "equals AWS_REGION, the stack's own region: DR copies beside their originals protect nothing. " +
-      "Set the stack parameter DrRegion to another region",
-  });
+export const configSchema = z.object({
+  AWS_REGION: z.string().min(1),
+  SNAPFLEET_DR_REGION: z.string().default(""),
+  SNAPFLEET_SELECTION_TAG: z.string().min(1).default("Backup"),
+  SNAPFLEET_DEFAULT_RETENTION: z
+    .string()
+    .default("7")
+    .refine((value) => parseRetention(value).ok, {
+      message: "must follow the retention grammar, for example 7 or 7d",
+    }),
+  SNAPFLEET_METRIC_NAMESPACE: z.string().min(1).default(DEFAULT_NAMESPACE),
+  SNAPFLEET_TOPIC_ARN: z.string().default(""),
+  SNAPFLEET_RETENTION_TIMEZONE: z
+    .string()
+    .default("UTC")
+    .refine(isValidTimeZone, { message: "must be an IANA time zone such as UTC or Europe/Berlin" }),
+  SNAPFLEET_ORPHANS: z.enum(["keep", "apply-recorded"]).default("keep"),
+  SNAPFLEET_BUCKET: z.string().default(""),
+  SNAPFLEET_DR_KMS_KEY: z.string().default(""),
+  SNAPFLEET_COPY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
+  SNAPFLEET_API_HEADROOM: z.coerce.number().min(0).max(0.9).default(0.1),
+  AWS_ENDPOINT_URL: z.string().optional(),
+});
+
+/**
+ * DR copies beside their originals protect nothing. The stack's rule DrRegionIsAnotherRegion
+ * refuses the same at deploy time; this covers an environment set some other way.
+ */
+const checkedSchema = configSchema.refine((e) => e.SNAPFLEET_DR_REGION !== e.AWS_REGION, {
+  path: ["SNAPFLEET_DR_REGION"],
+  message:
+    "equals AWS_REGION, the stack's own region: DR copies beside their originals protect nothing. " +
+    "Set the stack parameter DrRegion to another region",
+});
 
 export interface Config {
   region: string;
@@ -58,7 +62,7 @@ export interface Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = checkedSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(
