@@ -265,7 +265,9 @@ function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: nu
     rejectedCallsPercent: round(rejectedPercent(m.rejectedCalls, ec2Calls), 3),
     throttleFailures,
     failedDrives: m.failed.length,
-    commonFailure: mostCommon(m.failed.map((d) => (d.reason ?? "").replace(/(snap|vol|i)-[0-9a-f]+/g, "$1-…"))),
+    commonFailure: mostCommon(
+      m.failed.map((d) => (d.reason ?? "").replace(/(snap|vol|i)-[0-9a-f]+/g, "$1-…")),
+    ),
     cpuSeconds: round(m.cpuSeconds, 1),
     peakRssMB: round(m.peakRssMB, 0),
   };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Budgets } from "../lib/budget";
 import { ConfigError } from "../lib/errors";
+import { reportRunStarted } from "../lib/metrics";
 import { planRun } from "../lib/plan";
 import { markRunStarted } from "../lib/run-markers";
 import { manifestKey, metaKey, putJson, type RunMeta, resultsPrefix } from "../lib/store";
@@ -17,6 +18,7 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
   if (!config.bucket)
     throw new ConfigError("SNAPFLEET_BUCKET is not set: the run's manifests need an S3 bucket.");
   await markRunStarted(config.bucket, input.runId, deps);
+  await reportRunStarted(config.metricNamespace, deps);
   const plan = await planRun(
     {
       runId: input.runId,

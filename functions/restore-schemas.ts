@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ISO_TIME_EXAMPLE, parseIsoTime } from "../lib/restore/time";
 import { VOLUME_TYPES } from "../lib/restore/validate";
 
 /**
@@ -13,7 +14,12 @@ export const restoreRequestSchema = z
       .regex(/^i-[0-9a-f]+$/, "must be an instance id like i-0123456789abcdef0")
       .optional(),
     device: z.string().regex(/^\/dev\/\w+$/, "must be a device name like /dev/xvda"),
-    at: z.iso.datetime({ offset: true }).optional(),
+    at: z
+      .string()
+      .refine((v) => parseIsoTime(v) !== undefined, {
+        message: `must be an ISO 8601 time with a zone on a real calendar day, like ${ISO_TIME_EXAMPLE}`,
+      })
+      .optional(),
     region: z.string().min(1).optional(),
     az: z.string().min(1).optional(),
     sizeGiB: z.number().int().min(1).optional(),

@@ -28,6 +28,17 @@ export const configSchema = z.object({
   AWS_ENDPOINT_URL: z.string().optional(),
 });
 
+/**
+ * DR copies beside their originals protect nothing. The stack's rule DrRegionIsAnotherRegion
+ * refuses the same at deploy time; this covers an environment set some other way.
+ */
+const checkedSchema = configSchema.refine((e) => e.SNAPFLEET_DR_REGION !== e.AWS_REGION, {
+  path: ["SNAPFLEET_DR_REGION"],
+  message:
+    "equals AWS_REGION, the stack's own region: DR copies beside their originals protect nothing. " +
+    "Set the stack parameter DrRegion to another region",
+});
+
 export interface Config {
   region: string;
   drRegion: string;
@@ -51,7 +62,7 @@ export interface Config {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = checkedSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(

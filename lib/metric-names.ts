@@ -14,6 +14,8 @@ export const DRIVE_METRICS = {
 
 /** Per run, no dimensions: what the fleet-level alarms watch. */
 export const FLEET_METRICS = {
+  /** 1 when a run starts, stamped with its start: the missed-run alarm counts these. */
+  RunStarted: { name: "RunStarted", unit: "Count" },
   VolumesBackedUp: { name: "VolumesBackedUp", unit: "Count" },
   VolumesFailed: { name: "VolumesFailed", unit: "Count" },
   MaxElapsedTime: { name: "MaxElapsedTime", unit: "Seconds" },

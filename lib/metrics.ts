@@ -77,3 +77,17 @@ export async function putMetrics(namespace: string, data: MetricDatum[], deps: D
     }
   }
 }
+
+/**
+ * One datapoint as a run starts. The missed-run alarm watches it, so a run that takes 14 hours is
+ * as punctual as one that takes 14 minutes (a datapoint at the end would drift with the run's
+ * length). A failure to send is logged (by putMetrics) and does not stop the run: the alarm then
+ * reports the run as missing, which errs on the loud side.
+ */
+export async function reportRunStarted(namespace: string, deps: Deps): Promise<void> {
+  try {
+    await putMetrics(namespace, [datum(FLEET_METRICS.RunStarted, 1, deps.clock.now())], deps);
+  } catch {
+    // putMetrics has logged the datapoint and the error.
+  }
+}

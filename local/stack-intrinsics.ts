@@ -232,3 +232,27 @@ export function defaultPhysicalIds(template: CfnTemplate, scope: StackScope = {}
   }
   return ids;
 }
+
+interface CfnRule {
+  RuleCondition?: unknown;
+  Assertions?: { Assert: unknown; AssertDescription?: string }[];
+}
+
+/**
+ * The template's Rules, checked as CloudFormation checks them before it creates or changes anything:
+ * the AssertDescription of every assertion that fails (in a rule whose RuleCondition, if any, holds).
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html
+ */
+export function ruleViolations(template: CfnTemplate, scope: StackScope = {}): string[] {
+  const ctx = context(template, {}, scope);
+  const rules = (template.Rules ?? {}) as Record<string, CfnRule>;
+  const failed: string[] = [];
+  for (const [name, rule] of Object.entries(rules)) {
+    if (rule.RuleCondition !== undefined && resolve(rule.RuleCondition, ctx) !== true) continue;
+    for (const assertion of rule.Assertions ?? []) {
+      if (resolve(assertion.Assert, ctx) !== true)
+        failed.push(assertion.AssertDescription ?? `rule ${name} failed`);
+    }
+  }
+  return failed;
+}

@@ -2,7 +2,13 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Config } from "../lib/config";
 import type { EmulatorClock } from "./aws/clock";
 import type { Emulator } from "./aws/server";
-import { defaultPhysicalIds, installStackAlarms, loadPackagedTemplate, policyFromTemplate } from "./stack";
+import {
+  defaultPhysicalIds,
+  installStackAlarms,
+  loadPackagedTemplate,
+  policyFromTemplate,
+  ruleViolations,
+} from "./stack";
 
 /**
  * What `sls deploy` would set up, applied to the embedded AWS from the packaged template itself:
@@ -42,6 +48,10 @@ export async function applyStack<C extends EmulatorClock>(
     region: config.region,
     parameters: { DrRegion: config.drRegion, MetricNamespace: config.metricNamespace },
   };
+  // As CloudFormation would, refuse parameters that break the template's Rules before creating anything.
+  const violations = ruleViolations(template, scope);
+  if (violations.length > 0)
+    throw new Error(`the stack's rules refuse these parameters: ${violations.join(" ")}`);
   const ids = {
     ...defaultPhysicalIds(template, scope),
     AlarmTopic: config.topicArn,

@@ -32,6 +32,7 @@ export {
   type PhysicalIds,
   resolveIntrinsics,
   resolveParameters,
+  ruleViolations,
   type StackScope,
 } from "./stack-intrinsics";
 
@@ -134,16 +135,18 @@ export function loadPackagedTemplate(options: LoadTemplateOptions = {}): Promise
 }
 
 /**
- * Packaging takes seconds; the template depends only on serverless.yml, the state machines and
- * package.json (the function code only shapes the zips). So it is kept in the temp folder under a
+ * Packaging takes seconds; the template depends only on serverless.yml, the state machines, stack/
+ * and package.json (the function code only shapes the zips). So it is kept in the temp folder under a
  * hash of those files, and every test file and `npm start` after the first reads it from there.
  */
 async function cachedOnDisk(projectDir: string, args: string[]): Promise<CfnTemplate> {
   const hash = createHash("sha256").update(JSON.stringify(args));
   const inputs = ["serverless.yml", "package.json"];
-  const machines = path.join(projectDir, "statemachine");
-  if (existsSync(machines))
-    for (const f of readdirSync(machines).sort()) inputs.push(path.join("statemachine", f));
+  // statemachine/: the definitions; stack/: the plugin and variable resolvers serverless.yml loads.
+  for (const dir of ["statemachine", "stack"]) {
+    const full = path.join(projectDir, dir);
+    if (existsSync(full)) for (const f of readdirSync(full).sort()) inputs.push(path.join(dir, f));
+  }
   for (const f of inputs) hash.update(f).update(readFileSync(path.join(projectDir, f)));
   const file = path.join(tmpdir(), `snapfleet-template-${hash.digest("hex").slice(0, 16)}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as CfnTemplate;

@@ -2,6 +2,7 @@ import { restoreCommand } from "../../lib/restore/incomplete";
 import type { RestorePlan, RestoreRequest } from "../../lib/restore/plan";
 import { planRequest } from "../../lib/restore/request";
 import { executePlan } from "../../lib/restore/run";
+import { ISO_TIME_EXAMPLE, parseIsoTime } from "../../lib/restore/time";
 import { type CliContext, defaultContext } from "../context";
 import { EXIT, reportError, UsageError } from "../errors";
 import { formatOutcome, formatPlan, stepText } from "../format";
@@ -39,6 +40,12 @@ export default async function restore(
     const deps = context.deps();
     const plan = await planRequest(request, deps);
     if (!json) context.stdout.write(`${formatPlan(plan)}\n`);
+    if (plan.attach && plan.steps.length === 0) {
+      const message = `${plan.volume.volumeId} is already attached to ${plan.instance.instanceId} at ${plan.device}: nothing to do, nothing was changed.`;
+      if (json) context.stdout.write(`${JSON.stringify({ plan, result: null, changed: false }, null, 2)}\n`);
+      else context.stdout.write(`${message}\n`);
+      return EXIT.ok;
+    }
     if (plan.dryRun) {
       if (json) context.stdout.write(`${JSON.stringify({ plan, dryRun: true }, null, 2)}\n`);
       else context.stdout.write("Dry run: nothing was changed.\n");
@@ -77,8 +84,11 @@ function toRequest(options: RestoreOptions, context: CliContext): RestoreRequest
   }
   if (options.volume !== undefined && options.at !== undefined)
     throw new UsageError("--volume continues with an existing volume; --at does not apply");
-  if (options.at !== undefined && Number.isNaN(Date.parse(options.at)))
-    throw new UsageError(`--at ${options.at} is not a time: use ISO 8601, e.g. 2026-11-30T00:00:00Z`);
+  const at = options.at === undefined ? undefined : parseIsoTime(options.at);
+  if (options.at !== undefined && at === undefined)
+    throw new UsageError(
+      `--at ${options.at} is not an ISO 8601 time on a real calendar day: give date, time and zone, e.g. ${ISO_TIME_EXAMPLE} or 2026-11-30T01:00:00+01:00`,
+    );
   const size = options.size === undefined ? undefined : Number(options.size);
   if (size !== undefined && (!Number.isInteger(size) || size < 1))
     throw new UsageError(`--size ${options.size} is not a whole number of GiB`);
@@ -86,7 +96,7 @@ function toRequest(options: RestoreOptions, context: CliContext): RestoreRequest
     region,
     ...selector,
     device: options.device,
-    at: options.at === undefined ? undefined : new Date(options.at).toISOString(),
+    at: at?.toISOString(),
     az: options.az,
     sizeGiB: size,
     volumeType: options.type,

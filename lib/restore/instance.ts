@@ -4,7 +4,7 @@ import {
   type Instance,
   type Volume,
 } from "@aws-sdk/client-ec2";
-import { NAME_TAG, type TagMap, toTagMap } from "../tags";
+import { type TagMap, toTagMap } from "../tags";
 import type { RestoreDeps } from "./deps";
 import {
   AmbiguousHostError,
@@ -12,6 +12,7 @@ import {
   InstanceTerminatedError,
   UnknownHostError,
 } from "./errors";
+import { filterValue, isNamed, nameOf } from "./match";
 
 /** A volume as a restore needs to know it. */
 export interface VolumeInfo {
@@ -55,7 +56,7 @@ export async function findTargetInstance(
     ? await byId(props.region, props.instanceId, deps)
     : await byHost(props.region, props.host ?? "", deps);
   const instanceId = instance.InstanceId ?? "";
-  const host = toTagMap(instance.Tags)[NAME_TAG] ?? "";
+  const host = nameOf(toTagMap(instance.Tags)) ?? "";
   const state = instance.State?.Name ?? "unknown";
   if (GONE.has(state)) {
     const name = host ? ` (${host})` : "";
@@ -115,11 +116,33 @@ async function byId(region: string, instanceId: string, deps: RestoreDeps): Prom
   );
 }
 
+/**
+ * The instances named `host`: the `Name` tag's key in any case (as the backup reads it), its value
+ * exactly `host`, wildcards none. EC2 filters by tag key only case-sensitively, so the listing is
+ * narrowed by value (`tag-value`) and the key and the exact value are checked here.
+ */
 async function byHost(region: string, host: string, deps: RestoreDeps): Promise<Instance> {
-  const result = await deps
-    .ec2(region)
-    .send(new DescribeInstancesCommand({ Filters: [{ Name: `tag:${NAME_TAG}`, Values: [host] }] }));
-  const all = (result.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+  const all: Instance[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await deps.ec2(region).send(
+      new DescribeInstancesCommand({
+        Filters: [{ Name: "tag-value", Values: [filterValue(host)] }],
+        MaxResults: 1000,
+        NextToken,
+      }),
+    );
+    all.push(...(page.Reservations ?? []).flatMap((r) => r.Instances ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return pickNamed(
+    all.filter((i) => isNamed(toTagMap(i.Tags), host)),
+    region,
+    host,
+  );
+}
+
+function pickNamed(all: Instance[], region: string, host: string): Instance {
   const live = all.filter((i) => !GONE.has(i.State?.Name ?? ""));
   if (live.length === 1) return live[0] as Instance;
   if (live.length > 1) {

@@ -4,6 +4,7 @@ import { DeviceNotAttachedError, InvalidRestorePlanError } from "./errors";
 import { findTargetInstance, type TargetInstance, type VolumeInfo } from "./instance";
 import type { RecoveryPoint } from "./points";
 import { existingVolume, recoveryPoint, type Source } from "./source";
+import { REPLACED_TAG_KEYS, replacedTagProblems } from "./tags";
 import { keyProblems, volumeSpecProblems, zoneProblems } from "./validate";
 
 /** What the user asked for: CLI flags, or the restore state machine's input. */
@@ -93,7 +94,7 @@ export async function planRestore(request: RestoreRequest, deps: RestoreDeps): P
     );
   }
   const plan = buildPlan(request, instance, current, source);
-  await validatePlan(plan, source.snapshotSizeGiB, deps);
+  await validatePlan(plan, source.snapshotSizeGiB, deps, current);
   return plan;
 }
 
@@ -152,9 +153,18 @@ export async function validatePlan(
   plan: RestorePlan,
   snapshotSizeGiB: number,
   deps: RestoreDeps,
+  current: VolumeInfo | null = null,
 ): Promise<void> {
   const problems: string[] = [];
   const checks: string[] = [];
+  if (current && plan.steps.includes("tag-replaced")) {
+    const tagProblems = replacedTagProblems(current);
+    problems.push(...tagProblems);
+    if (tagProblems.length === 0)
+      checks.push(
+        `${current.volumeId} has room for the ${REPLACED_TAG_KEYS.length} snapfleet:replaced-* tags`,
+      );
+  }
   const v = plan.volume;
   const zone = await zoneProblems(plan.region, v.availabilityZone, deps);
   problems.push(...zone);

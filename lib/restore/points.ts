@@ -1,6 +1,7 @@
 import { DescribeSnapshotsCommand, type Filter, type Snapshot } from "@aws-sdk/client-ec2";
 import { TAG, type TagMap, toTagMap } from "../tags";
 import type { RestoreDeps } from "./deps";
+import { filterValue } from "./match";
 
 /** One snapshot snapfleet made of one drive: a point the drive can be restored to. */
 export interface RecoveryPoint {
@@ -37,15 +38,23 @@ const MAX_FILTER_VALUES = 200;
 
 /**
  * Every snapshot snapfleet made of the host's or instance's drives in one region (DR copies carry
- * the same tags), newest first. Paginated; pending and failed ones are listed too.
+ * the same tags), newest first. Paginated; pending and failed ones are listed too. Host, instance
+ * and device match exactly: no wildcards (lib/restore/match.ts).
  */
 export async function findRecoveryPoints(props: PointSelector, deps: RestoreDeps): Promise<RecoveryPoint[]> {
+  const wanted: [string, string | undefined][] = [
+    [TAG.host, props.host],
+    [TAG.instanceId, props.instanceId],
+    [TAG.device, props.device],
+  ];
   const filters: Filter[] = [{ Name: `tag:${TAG.managed}`, Values: ["true"] }];
-  if (props.host !== undefined) filters.push({ Name: `tag:${TAG.host}`, Values: [props.host] });
-  if (props.instanceId !== undefined)
-    filters.push({ Name: `tag:${TAG.instanceId}`, Values: [props.instanceId] });
-  if (props.device !== undefined) filters.push({ Name: `tag:${TAG.device}`, Values: [props.device] });
-  const snapshots = await describeAll(props.region, filters, deps);
+  for (const [key, value] of wanted) {
+    if (value !== undefined) filters.push({ Name: `tag:${key}`, Values: [filterValue(value)] });
+  }
+  const snapshots = (await describeAll(props.region, filters, deps)).filter((s) => {
+    const tags = toTagMap(s.Tags);
+    return wanted.every(([key, value]) => value === undefined || tags[key] === value);
+  });
   const sourceTimes = await sourceStartTimes(snapshots, deps);
   const points = snapshots.map((s) => toPoint(s, props.region, sourceTimes));
   return points.sort(

@@ -3,6 +3,7 @@ import { DescribeVolumesCommand } from "@aws-sdk/client-ec2";
 import type { RestoreDeps } from "./deps";
 import { NoPreviousVolumeError } from "./errors";
 import { findTargetInstance, toVolumeInfo, type VolumeInfo } from "./instance";
+import { filterValue } from "./match";
 import { describeInstance, type RestorePlan, type RestoreRequest, swapSteps, validatePlan } from "./plan";
 import { RESTORE_TAG } from "./tags";
 
@@ -65,7 +66,7 @@ export async function planRollback(request: RestoreRequest, deps: RestoreDeps): 
     dryRun: Boolean(request.dryRun),
   };
   const checks = plan.checks;
-  await validatePlan(plan, 0, deps);
+  await validatePlan(plan, 0, deps, current);
   plan.checks = [...checks, ...plan.checks];
   return plan;
 }
@@ -80,14 +81,18 @@ async function replacedVolumes(
   const result = await deps.ec2(region).send(
     new DescribeVolumesCommand({
       Filters: [
-        { Name: `tag:${RESTORE_TAG.replacedInstance}`, Values: [instanceId] },
-        { Name: `tag:${RESTORE_TAG.replacedDevice}`, Values: [device] },
+        { Name: `tag:${RESTORE_TAG.replacedInstance}`, Values: [filterValue(instanceId)] },
+        { Name: `tag:${RESTORE_TAG.replacedDevice}`, Values: [filterValue(device)] },
         { Name: "status", Values: ["available"] },
       ],
     }),
   );
   return (result.Volumes ?? [])
     .map(toVolumeInfo)
+    .filter(
+      (v) =>
+        v.tags[RESTORE_TAG.replacedInstance] === instanceId && v.tags[RESTORE_TAG.replacedDevice] === device,
+    )
     .sort((a, b) =>
       (b.tags[RESTORE_TAG.replacedAt] ?? "").localeCompare(a.tags[RESTORE_TAG.replacedAt] ?? ""),
     );

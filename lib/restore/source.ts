@@ -4,6 +4,7 @@ import { describeVolume, type TargetInstance, type VolumeInfo } from "./instance
 import type { PlannedVolume, RestoreRequest } from "./plan";
 import { chooseRecoveryPoint, findRecoveryPoints, type RecoveryPoint } from "./points";
 import { RESTORE_TAG, restoredVolumeTags } from "./tags";
+import { parseIsoTime } from "./time";
 
 /** Where the new volume comes from: a recovery point, or (continuing) a volume made before. */
 export interface Source {
@@ -24,7 +25,7 @@ export async function recoveryPoint(
     { region: request.region, device: request.device, ...selector },
     deps,
   );
-  const at = request.at ? new Date(request.at) : undefined;
+  const at = request.at ? parseIsoTime(request.at) : undefined;
   const chosen = chooseRecoveryPoint(points, at);
   if (!chosen) {
     throw new NoRecoveryPointError(await noPointMessage(request, what, points, selector, deps), {
@@ -69,8 +70,19 @@ async function noPointMessage(
       `${oldest.snapshotId} taken ${oldest.takenAt}: pass a later --at, or omit it for the newest.`
     );
   }
+  const failed = points.filter((p) => p.state === "error");
+  if (points.length > 0 && failed.length === points.length) {
+    return (
+      `Every snapshot of ${where} failed: ${failed.map((p) => p.snapshotId).join(", ")} ended in state error ` +
+      "and will never complete, so there is nothing to restore. The backup run's digest and logs say why " +
+      "(CloudWatch Logs); restore from the other region with --region if it holds a copy, and fix the cause " +
+      "so that the next run succeeds."
+    );
+  }
   if (points.length > 0) {
-    return `No snapshot of ${where} has completed yet (${points.map((p) => `${p.snapshotId} ${p.state}`).join(", ")}). Wait for it to complete and run the restore again.`;
+    const pending = points.filter((p) => p.state !== "error" && p.state !== "completed");
+    const alsoFailed = failed.length > 0 ? ` (${failed.map((p) => p.snapshotId).join(", ")} failed)` : "";
+    return `No snapshot of ${where} has completed yet: ${pending.map((p) => `${p.snapshotId} ${p.state} ${p.progress}`.trim()).join(", ")}${alsoFailed}. Wait for it to complete and run the restore again.`;
   }
   const others = await findRecoveryPoints({ region: request.region, ...selector }, deps);
   const devices = [...new Set(others.map((p) => p.device))].sort();

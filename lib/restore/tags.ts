@@ -43,3 +43,28 @@ export function replacedTags(props: {
     [RESTORE_TAG.replacedDevice]: props.device,
   };
 }
+
+export const REPLACED_TAG_KEYS = [
+  RESTORE_TAG.replacedAt,
+  RESTORE_TAG.replacedBy,
+  RESTORE_TAG.replacedReason,
+  RESTORE_TAG.replacedInstance,
+  RESTORE_TAG.replacedDevice,
+] as const;
+
+/**
+ * The swapped-out volume gains the snapfleet:replaced-* tags it does not carry yet; AWS refuses
+ * CreateTags past 50 user tags on a resource (`aws:` tags do not count), and by then the new
+ * volume exists and the instance may be stopped. So the plan checks it before anything changes.
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions
+ */
+export function replacedTagProblems(volume: { volumeId: string; tags: TagMap }): string[] {
+  const own = Object.keys(volume.tags).filter((k) => !k.startsWith("aws:"));
+  const adding = REPLACED_TAG_KEYS.filter((k) => !(k in volume.tags)).length;
+  const over = own.length + adding - MAX_TAGS;
+  if (over <= 0) return [];
+  return [
+    `volume ${volume.volumeId} has ${own.length} tags, and the swap adds ${adding} (snapfleet:replaced-*, how --rollback finds it): ` +
+      `AWS allows ${MAX_TAGS}. Remove ${over} of its tags first (aws ec2 delete-tags --resources ${volume.volumeId} --tags Key=<key>), then run the restore again`,
+  ];
+}

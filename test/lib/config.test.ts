@@ -22,7 +22,17 @@ describe("loadConfig", () => {
     ],
     [{ SNAPFLEET_ORPHANS: "delete" }, "SNAPFLEET_ORPHANS"],
     [{ AWS_REGION: "" }, "AWS_REGION"],
+    [
+      { AWS_REGION: "us-west-2", SNAPFLEET_DR_REGION: "us-west-2" },
+      "SNAPFLEET_DR_REGION: equals AWS_REGION, the stack's own region: DR copies beside their originals protect nothing. Set the stack parameter DrRegion to another region",
+    ],
   ])("fails at start naming the variable for %p", (env, message) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(message);
+  });
+
+  it("takes a DR region other than the stack's", () => {
+    expect(loadConfig({ AWS_REGION: "us-west-2", SNAPFLEET_DR_REGION: "us-east-1" }).drRegion).toBe(
+      "us-east-1",
+    );
   });
 });

@@ -1,7 +1,7 @@
 import type { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import type { Deps, Log } from "../../lib/deps";
 import type { DriveRecord } from "../../lib/drive";
-import { driveMetrics, putMetrics } from "../../lib/metrics";
+import { driveMetrics, putMetrics, reportRunStarted } from "../../lib/metrics";
 
 /** Pure batching and failure handling, with a fake client (the SDK itself is not mocked elsewhere). */
 function fakeDeps(send: (command: PutMetricDataCommand) => Promise<unknown>) {
@@ -91,5 +91,33 @@ describe("driveMetrics", () => {
       new Date(0),
     );
     expect(data.map((d) => [d.MetricName, d.Value])).toEqual([["Errors", 1]]);
+  });
+});
+
+describe("reportRunStarted", () => {
+  it("sends RunStarted=1 (Count) stamped now, with no dimensions", async () => {
+    const sent: PutMetricDataCommand[] = [];
+    const { deps } = fakeDeps(async (command) => sent.push(command));
+
+    await reportRunStarted("Organization/Backup", deps);
+
+    expect(sent.map((c) => c.input)).toEqual([
+      {
+        Namespace: "Organization/Backup",
+        MetricData: [
+          { MetricName: "RunStarted", Unit: "Count", Value: 1, Timestamp: new Date(0), Dimensions: [] },
+        ],
+      },
+    ]);
+  });
+
+  it("logs and swallows a failure: a lost datapoint must not stop the run", async () => {
+    const { deps, logged } = fakeDeps(async () => {
+      throw Object.assign(new Error("denied"), { name: "AccessDenied" });
+    });
+
+    await expect(reportRunStarted("Organization/Backup", deps)).resolves.toBeUndefined();
+
+    expect(logged.map((l) => l.message)).toEqual(["PutMetricData failed; the metrics are in this log line"]);
   });
 });

@@ -72,10 +72,20 @@ describe("usage errors exit 2 with the reason on stderr", () => {
       ["restore", "--host", "a", "--instance", "i-1", "--device", "/dev/xvda"],
       /either --host or --instance, not both/,
     ],
-    [
-      ["restore", "--host", "a", "--device", "/dev/xvda", "--at", "yesterday"],
-      /--at yesterday is not a time: use ISO 8601/,
-    ],
+    ...[
+      "yesterday",
+      "0",
+      "12",
+      "2026-02-30T00:00:00Z",
+      "2026-11-30",
+      "2026-11-30T00:00:00",
+      "2026-11-30T24:00:00Z",
+    ].map((at): [string[], RegExp] => [
+      ["restore", "--host", "a", "--device", "/dev/xvda", "--at", at],
+      new RegExp(
+        `--at ${at} is not an ISO 8601 time on a real calendar day: give date, time and zone, e\\.g\\. 2026-11-30T00:00:00Z`,
+      ),
+    ]),
     [
       ["restore", "--host", "a", "--device", "/dev/xvda", "--rollback", "--at", "2026-11-01T00:00:00Z"],
       /--at does not apply/,
@@ -118,5 +128,32 @@ describe("bin/snapfleet.js", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Usage: snapfleet");
     expect(usage).toBe(2);
+  });
+
+  it("prints no AWS SDK notice about the Node.js version (which the SDK prints below Node 22)", async () => {
+    const bin = path.join(__dirname, "..", "..", "bin", "snapfleet.js");
+    // The test process itself silences the notice (local/polyfills.ts): the CLI must not rely on that.
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _, ...inherited } = process.env;
+    const stderrOf = (extra: NodeJS.ProcessEnv) =>
+      new Promise<string>((resolve) => {
+        // Port 9 (discard) on loopback: the call fails fast, after the SDK client was made.
+        const env = {
+          ...inherited,
+          AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+          AWS_ACCESS_KEY_ID: "x",
+          AWS_SECRET_ACCESS_KEY: "x",
+          ...extra,
+        };
+        const args = [bin, "snapshots", "--host", "web-1", "--region", "us-east-1"];
+        execFile(process.execPath, args, { env }, (_error, _stdout, stderr) => resolve(stderr));
+      });
+
+    const plain = await stderrOf({});
+    const asked = await stderrOf({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "false" });
+
+    expect(plain).not.toContain("NodeVersionSupportWarning");
+    // The control: the notice is there to be silenced on this Node.js.
+    if (Number(process.versions.node.split(".")[0]) < 22)
+      expect(asked).toContain("NodeVersionSupportWarning");
   });
 });

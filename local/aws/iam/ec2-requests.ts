@@ -22,6 +22,8 @@ import type { AuthorizationCheck } from "./policy";
 export interface Ec2RequestScope {
   region: string;
   accountId: string;
+  /** The partition ARNs are in: `aws`, or e.g. `aws-us-gov` / `aws-cn` when the emulator plays one. */
+  partition: string;
   input: Input;
   /** The request-wide keys (aws:RequestedRegion, ...), shared by every check. */
   base: RequestContext;
@@ -32,11 +34,12 @@ type CheckBuilder = (s: Ec2RequestScope) => AuthorizationCheck[];
 
 const arn = {
   instance: (s: Ec2RequestScope, id: string, region = s.region) =>
-    `arn:aws:ec2:${region}:${s.accountId}:instance/${id}`,
+    `arn:${s.partition}:ec2:${region}:${s.accountId}:instance/${id}`,
   volume: (s: Ec2RequestScope, id: string, region = s.region) =>
-    `arn:aws:ec2:${region}:${s.accountId}:volume/${id}`,
-  snapshot: (_s: Ec2RequestScope, id: string, region: string) => `arn:aws:ec2:${region}::snapshot/${id}`,
-  image: (_s: Ec2RequestScope, id: string, region: string) => `arn:aws:ec2:${region}::image/${id}`,
+    `arn:${s.partition}:ec2:${region}:${s.accountId}:volume/${id}`,
+  snapshot: (s: Ec2RequestScope, id: string, region: string) =>
+    `arn:${s.partition}:ec2:${region}::snapshot/${id}`,
+  image: (s: Ec2RequestScope, id: string, region: string) => `arn:${s.partition}:ec2:${region}::image/${id}`,
 };
 
 function context(base: RequestContext, extra: Record<string, string | string[] | undefined>): RequestContext {
@@ -118,7 +121,7 @@ function existing(s: Ec2RequestScope, id: string): { arn: string; keys: Record<s
     return { arn: arn.snapshot(s, id, s.region), keys: snapshotKeys(r.snapshots.get(id)) ?? {} };
   if (id.startsWith("ami-"))
     return { arn: arn.image(s, id, s.region), keys: resourceTags(r.images.get(id)?.tags) };
-  return { arn: `arn:aws:ec2:${s.region}:${s.accountId}:*/${id}`, keys: {} };
+  return { arn: `arn:${s.partition}:ec2:${s.region}:${s.accountId}:*/${id}`, keys: {} };
 }
 
 const onEach =

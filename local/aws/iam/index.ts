@@ -27,8 +27,14 @@ export { evaluate } from "./policy";
  */
 export interface IamOptions {
   principals: Record<string /* accessKeyId */, PolicyStatement[]>;
-  /** The ARN a denial names for a key; `arn:aws:iam::<account>:user/<accessKeyId>` by default. */
+  /** The ARN a denial names for a key; `arn:<partition>:iam::<account>:user/<accessKeyId>` by default. */
   principalArns?: Record<string, string>;
+  /**
+   * The partition every ARN the emulator authorizes is in: `aws` by default; `aws-us-gov` or
+   * `aws-cn` check that a policy holds in GovCloud or China (where an `arn:aws:` literal matches nothing).
+   * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html
+   */
+  partition?: string;
 }
 
 export interface IamEnvironment {
@@ -73,11 +79,13 @@ export class IamAuthorizer {
   private principal(accessKeyId: string | undefined) {
     const statements = accessKeyId !== undefined ? this.principals.get(accessKeyId) : undefined;
     if (!statements || accessKeyId === undefined) return undefined;
+    const partition = this.options?.partition ?? "aws";
     const env: RequestEnvironment = {
       accountId: this.env.accountId,
+      partition,
       principalArn:
         this.options?.principalArns?.[accessKeyId] ??
-        `arn:aws:iam::${this.env.accountId}:user/${accessKeyId}`,
+        `arn:${partition}:iam::${this.env.accountId}:user/${accessKeyId}`,
       now: this.env.clock.now(),
       ec2State: (region) => this.env.ec2State(region),
     };
@@ -119,12 +127,12 @@ export class IamAuthorizer {
     if (!p) return handle();
     const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(credentialOf(headers))?.[1] ?? "us-east-1";
     const base = baseContext("s3", region, p.env);
-    const check = s3Check(method, url, base);
+    const check = s3Check(method, url, base, p.env.partition);
     const refused = this.refused(p.statements, [check]);
     if (refused) return this.s3Denial(method, p.env.principalArn, refused, requestId);
     const reply = handle();
     if (reply.status !== 404 || check.action !== "s3:GetObject") return reply;
-    const bucket = s3Check("GET", url.replace(/^(\/[^/?]*).*$/, "$1"), base);
+    const bucket = s3Check("GET", url.replace(/^(\/[^/?]*).*$/, "$1"), base, p.env.partition);
     const cannotList = this.refused(p.statements, [bucket]);
     return cannotList ? this.s3Denial(method, p.env.principalArn, cannotList, requestId) : reply;
   }

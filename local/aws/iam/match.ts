@@ -1,17 +1,23 @@
 /**
  * IAM's wildcard matching. `*` matches any run of characters (none included), `?` exactly one.
+ * The policy variables `${*}`, `${?}` and `${$}` stand for those characters themselves, e.g.
+ * `snapshot/${*}` is the snapshot a call creates (its ARN ends in a literal `*`), not any snapshot.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-specialchars
  */
 const compiled = new Map<string, RegExp>();
+
+const escapeRegExp = (c: string) => c.replace(/[\\^$.|+()[\]{}*?]/g, "\\$&");
 
 export function globMatch(pattern: string, value: string, ignoreCase = false): boolean {
   const cacheKey = `${ignoreCase ? "i" : "s"}${pattern}`;
   let re = compiled.get(cacheKey);
   if (!re) {
-    const body = pattern
-      .split("")
-      .map((c) => (c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : c.replace(/[\\^$.|+()[\]{}]/g, "\\$&")))
+    const body = (pattern.match(/\$\{[*?$]\}|[\s\S]/g) ?? [])
+      .map((c) =>
+        c === "*" ? "[\\s\\S]*" : c === "?" ? "[\\s\\S]" : escapeRegExp(c.length > 1 ? (c[2] as string) : c),
+      )
       .join("");
     re = new RegExp(`^${body}$`, ignoreCase ? "i" : "");
     compiled.set(cacheKey, re);

@@ -7,6 +7,7 @@ import type { AuthorizationCheck } from "./policy";
 
 export interface RequestEnvironment {
   accountId: string;
+  partition: string;
   principalArn: string;
   now: Date;
   ec2State(region: string): RegionState;
@@ -47,7 +48,8 @@ function single(action: string, resource: string, base: RequestContext, extra: [
  */
 function cloudWatchChecks(r: Route, env: RequestEnvironment, base: RequestContext): AuthorizationCheck[] {
   const action = `cloudwatch:${r.action}`;
-  const alarmArn = (name: string) => `arn:aws:cloudwatch:${r.region}:${env.accountId}:alarm:${name}`;
+  const alarmArn = (name: string) =>
+    `arn:${env.partition}:cloudwatch:${r.region}:${env.accountId}:alarm:${name}`;
   if (r.action === "PutMetricData")
     return [single(action, "*", base, [["cloudwatch:namespace", [str(r.input, "Namespace") ?? ""]]])];
   if (r.action === "PutMetricAlarm") {
@@ -71,7 +73,13 @@ function snsChecks(r: Route, env: RequestEnvironment, base: RequestContext): Aut
   const action = `sns:${r.action}`;
   const topicArn = str(r.input, "TopicArn") ?? str(r.input, "TargetArn");
   if (r.action === "CreateTopic")
-    return [single(action, `arn:aws:sns:${r.region}:${env.accountId}:${str(r.input, "Name") ?? ""}`, base)];
+    return [
+      single(
+        action,
+        `arn:${env.partition}:sns:${r.region}:${env.accountId}:${str(r.input, "Name") ?? ""}`,
+        base,
+      ),
+    ];
   if (topicArn !== undefined) return [single(action, topicArn, base)];
   return [single(action, "*", base)];
 }
@@ -83,6 +91,7 @@ export function authorizationChecks(r: Route, env: RequestEnvironment): Authoriz
     return ec2Checks(r.action, {
       region: r.region,
       accountId: env.accountId,
+      partition: env.partition,
       input: r.input as Input,
       base,
       state: env.ec2State,

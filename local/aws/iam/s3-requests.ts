@@ -7,7 +7,12 @@ import type { AuthorizationCheck } from "./policy";
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
  */
-export function s3Check(method: string, url: string, base: RequestContext): AuthorizationCheck {
+export function s3Check(
+  method: string,
+  url: string,
+  base: RequestContext,
+  partition = "aws",
+): AuthorizationCheck {
   const parsed = new URL(url, "http://localhost");
   const [bucketName = "", ...keyParts] = parsed.pathname.replace(/^\//, "").split("/");
   const bucket = decodeURIComponent(bucketName);
@@ -15,10 +20,10 @@ export function s3Check(method: string, url: string, base: RequestContext): Auth
   const context = new Map(base);
   if (key) {
     const action = { PUT: "s3:PutObject", DELETE: "s3:DeleteObject" }[method] ?? "s3:GetObject";
-    return { action, resource: `arn:aws:s3:::${bucket}/${key}`, context };
+    return { action, resource: `arn:${partition}:s3:::${bucket}/${key}`, context };
   }
   const prefix = parsed.searchParams.get("prefix");
   if (prefix !== null) context.set("s3:prefix", [prefix]);
   const action = { PUT: "s3:CreateBucket", DELETE: "s3:DeleteBucket" }[method] ?? "s3:ListBucket";
-  return { action, resource: `arn:aws:s3:::${bucket}`, context };
+  return { action, resource: `arn:${partition}:s3:::${bucket}`, context };
 }

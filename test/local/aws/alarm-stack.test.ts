@@ -106,6 +106,7 @@ async function publishRun(run: {
     Timestamp: at,
   }));
   const fleet: [string, number][] = [
+    [FLEET_METRICS.RunStarted.name, 1],
     [FLEET_METRICS.VolumesBackedUp.name, run.backedUp],
     [FLEET_METRICS.VolumesFailed.name, run.failed],
     [FLEET_METRICS.MaxElapsedTime.name, run.maxElapsedSeconds],
@@ -146,26 +147,26 @@ describe("the stack's alarms on the embedded AWS", () => {
     expect((await state(FLEET_METRICS.VolumesFailed.name)).StateValue).toBe("OK");
   });
 
-  it("go to ALARM when no run reported within MissedRunWindowHours", async () => {
+  it("report INSUFFICIENT_DATA (the missed-run alarm's alarm) when no run started within MissedRunWindowHours", async () => {
     const windowHours = Number(resolveParameters(template).MissedRunWindowHours);
     const runAt = clock.nowMs();
     await publishRun({ backedUp: 2, failed: 0, maxElapsedSeconds: 60 });
     advance(MINUTE);
-    const afterRun = (await state(FLEET_METRICS.VolumesBackedUp.name)).StateValue;
+    const afterRun = (await state(FLEET_METRICS.RunStarted.name)).StateValue;
 
     advance((windowHours - 1) * HOUR);
-    const withinWindow = (await state(FLEET_METRICS.VolumesBackedUp.name)).StateValue;
+    const withinWindow = (await state(FLEET_METRICS.RunStarted.name)).StateValue;
     advance((EXTRA_RANGE_PERIODS + 2) * HOUR);
-    const missed = await state(FLEET_METRICS.VolumesBackedUp.name);
+    const missed = await state(FLEET_METRICS.RunStarted.name);
 
-    expect([afterRun, withinWindow, missed.StateValue]).toEqual(["OK", "OK", "ALARM"]);
+    expect([afterRun, withinWindow, missed.StateValue]).toEqual(["OK", "OK", "INSUFFICIENT_DATA"]);
     // The run's datapoint counts while it is in the evaluation range (window + 2 periods).
     expect(missed.StateUpdatedTimestamp).toEqual(
       new Date(runAt + (windowHours + EXTRA_RANGE_PERIODS) * HOUR + MINUTE),
     );
     expect(notifications().at(-1)).toMatchObject({
-      AlarmName: alarmOn(FLEET_METRICS.VolumesBackedUp.name),
-      NewStateValue: "ALARM",
+      AlarmName: alarmOn(FLEET_METRICS.RunStarted.name),
+      NewStateValue: "INSUFFICIENT_DATA",
     });
   });
 
@@ -178,7 +179,7 @@ describe("the stack's alarms on the embedded AWS", () => {
     for (const metric of [
       FLEET_METRICS.VolumesFailed,
       FLEET_METRICS.MaxElapsedTime,
-      FLEET_METRICS.VolumesBackedUp,
+      FLEET_METRICS.RunStarted,
     ]) {
       expect([metric.name, (await state(metric.name)).StateValue]).toEqual([metric.name, "OK"]);
     }

@@ -61,6 +61,23 @@ describe(`policy evaluation logic (${IAM}/reference_policies_evaluation-logic.ht
     ).toBe("implicitDeny");
   });
 
+  it(`reads \${*}, \${?} and \${$} as the characters themselves (${IAM}/reference_policies_variables.html#policy-vars-specialchars)`, () => {
+    const statements: PolicyStatement[] = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variables
+      { Effect: "Allow", Action: "ec2:CreateSnapshot", Resource: "arn:aws:ec2:*::snapshot/${*}${?}${$}" },
+    ];
+
+    expect(evaluate(statements, check("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1::snapshot/*?$"))).toBe(
+      "allow",
+    );
+    expect(
+      evaluate(statements, check("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1::snapshot/snap-1?$")),
+    ).toBe("implicitDeny");
+    expect(evaluate(statements, check("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1::snapshot/*x$"))).toBe(
+      "implicitDeny",
+    );
+  });
+
   it("honours NotAction and NotResource", () => {
     const statements: PolicyStatement[] = [
       { Effect: "Allow", NotAction: "ec2:Delete*", Resource: "*" },
