@@ -26,6 +26,8 @@ export interface AgentSetup {
   configFile: string;
   server: string;
   restic: Restic;
+  /** What restic gets: the environment's keys, else what the SDK's provider chain resolved. */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   cloudwatch: CloudWatchClient;
   log: Log;
 }
@@ -90,6 +92,7 @@ export async function agentSetup(options: { config?: string }, context: CliConte
     config,
     configFile,
     server,
+    credentials,
     restic: withLockRetry(childRestic(resticProps)),
     cloudwatch,
     log: jsonLog(context.stderr, { server }),

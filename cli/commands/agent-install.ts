@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ResticError } from "../../lib/agent/errors";
-import { checkCloudWatch, checkRepository } from "../../lib/agent/install";
+import { checkCloudWatch, checkRepository, s3Location } from "../../lib/agent/install";
 import { cronLine, serviceUnit, timerUnit, UNIT_NAME } from "../../lib/agent/units";
 import { agentSetup, reportAgentError } from "../agent-context";
 import type { CliContext } from "../context";
@@ -28,7 +29,25 @@ export default async function agentInstall(
   try {
     const setup = await agentSetup(options, context);
     try {
-      const repo = await checkRepository(setup.restic, setup.config.repository);
+      const repo = await checkRepository(setup.config, {
+        restic: setup.restic,
+        upload: async (key, body) => {
+          const where = s3Location(setup.config.repository);
+          if (!where) throw new Error("not an S3 repository");
+          const s3 = new S3Client({
+            region: setup.config.region,
+            endpoint: where.endpoint,
+            forcePathStyle: setup.config.bucketLookup === "path",
+            credentials: setup.credentials,
+          });
+          try {
+            const Key = where.prefix ? `${where.prefix}/${key}` : key;
+            await s3.send(new PutObjectCommand({ Bucket: where.bucket, Key, Body: body }));
+          } finally {
+            s3.destroy();
+          }
+        },
+      });
       context.stderr.write(
         `repository ${setup.config.repository}: ${repo === "ok" ? "reachable" : "created"}\n`,
       );
