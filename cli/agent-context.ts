@@ -2,7 +2,13 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { type AgentConfig, parseAgentConfig } from "../lib/agent/config";
-import { AgentBusyError, AgentConfigError, AgentRestoreRefusedError, ResticError } from "../lib/agent/errors";
+import {
+  AgentBusyError,
+  AgentCheckError,
+  AgentConfigError,
+  AgentRestoreRefusedError,
+  ResticError,
+} from "../lib/agent/errors";
 import { jsonLog } from "../lib/agent/log";
 import { childRestic, hasPassword, type Restic, withLockRetry } from "../lib/agent/restic";
 import type { Log } from "../lib/deps";
@@ -112,6 +118,7 @@ export function reportAgentError(error: unknown, context: CliContext): number {
     error instanceof AgentConfigError ||
     error instanceof ResticError ||
     error instanceof AgentBusyError ||
+    error instanceof AgentCheckError ||
     error instanceof AgentRestoreRefusedError;
   context.stderr.write(
     `snapfleet agent: ${known ? "" : `${e?.name ?? "Error"}: `}${e?.message ?? String(error)}\n`,

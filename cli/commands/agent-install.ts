@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ResticError } from "../../lib/agent/errors";
+import { missedBackupAlarm } from "../../lib/agent/alarm";
+import { AgentCheckError } from "../../lib/agent/errors";
 import { checkCloudWatch, checkRepository, s3Location } from "../../lib/agent/install";
 import { cronLine, serviceUnit, timerUnit, UNIT_NAME } from "../../lib/agent/units";
 import { agentSetup, reportAgentError } from "../agent-context";
@@ -54,12 +56,22 @@ export default async function agentInstall(
       try {
         await checkCloudWatch(setup.cloudwatch, setup.config.namespace, setup.server, new Date());
       } catch (error) {
-        throw new ResticError(
+        throw new AgentCheckError(
           `CloudWatch PutMetricData in ${setup.config.namespace} failed: ${(error as Error).message}`,
-          1,
         );
       }
       context.stderr.write(`CloudWatch: PutMetricData in ${setup.config.namespace} works\n`);
+      if (setup.config.alarmTopicArn) {
+        const alarm = missedBackupAlarm(setup.config, setup.server, setup.config.alarmTopicArn);
+        try {
+          await setup.cloudwatch.send(new PutMetricAlarmCommand(alarm));
+        } catch (error) {
+          throw new AgentCheckError(
+            `CloudWatch PutMetricAlarm ${alarm.AlarmName} failed: ${(error as Error).message}`,
+          );
+        }
+        context.stderr.write(`alarm ${alarm.AlarmName}: created or updated\n`);
+      }
     } finally {
       setup.cloudwatch.destroy();
     }

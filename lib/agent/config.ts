@@ -31,6 +31,16 @@ export const agentConfigSchema = z
       .regex(/^(hourly|([01]\d|2[0-3]):[0-5]\d)$/, 'must be "HH:MM" (daily) or "hourly"')
       .default("02:00"),
     namespace: z.string().min(1).max(255).default(DEFAULT_NAMESPACE),
+    /** The stack's AlarmTopicArn: `install` then creates this server's missed-backup alarm. */
+    alarmTopicArn: z
+      .string()
+      .regex(
+        /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/,
+        "must be an SNS topic ARN (the stack's AlarmTopicArn output)",
+      )
+      .optional(),
+    /** Hours without a report before that alarm fires; default: 25 for a daily schedule, 2 for hourly. */
+    missedBackupHours: z.number().int().min(1).max(168).optional(),
     cacheDir: z.string().regex(/^\//, "must be an absolute path").optional(),
     lockFile: z.string().regex(/^\//, "must be an absolute path").default("/run/lock/snapfleet-agent.lock"),
   })

@@ -23,3 +23,6 @@ export class AgentBusyError extends SnapfleetError {}
 
 /** A restore cannot work (no snapshot of that path at or before the time); nothing was changed. */
 export class AgentRestoreRefusedError extends SnapfleetError {}
+
+/** `agent install` could not use CloudWatch with this credential (PutMetricData or PutMetricAlarm). */
+export class AgentCheckError extends SnapfleetError {}

@@ -41,6 +41,8 @@ describe("agent configuration", () => {
     [{ ...valid, schedule: "25:00" }, "schedule", 'schedule: must be "HH:MM" (daily) or "hourly"'],
     [{ ...valid, timeZone: "Mars/Olympus" }, "timeZone", "timeZone: must be an IANA time zone"],
     [{ ...valid, repository: undefined }, "repository", "repository: "],
+    [{ ...valid, alarmTopicArn: "alarms" }, "alarmTopicArn", "alarmTopicArn: must be an SNS topic ARN"],
+    [{ ...valid, missedBackupHours: 169 }, "missedBackupHours", "missedBackupHours: "],
   ])("names the field of an invalid value: %#", (config, field, message) => {
     const error = (() => {
       try {

@@ -55,7 +55,7 @@ describe("the agent bucket, policy and alarms in the packaged template", () => {
     ]);
   });
 
-  it("gives agents a managed policy: their own prefix of the agent bucket, PutMetricData in the stack's namespace only", () => {
+  it("gives agents a managed policy: their own prefix of the agent bucket, PutMetricData in the stack's namespace only, their own alarm", () => {
     const resolved = resolveIntrinsics(statements(), template, physicalIds) as (PolicyStatement & {
       Sid: string;
     })[];
@@ -81,6 +81,12 @@ describe("the agent bucket, policy and alarms in the packaged template", () => {
         Action: "cloudwatch:PutMetricData",
         Resource: "*",
         Condition: { StringEquals: { "cloudwatch:namespace": DEFAULT_NAMESPACE } },
+      },
+      {
+        Sid: "OwnMissedBackupAlarm",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricAlarm",
+        Resource: `arn:aws:cloudwatch:us-east-1:000000000000:alarm:snapfleet-agent-${SERVER_VARIABLE}-missed-backup`,
       },
     ]);
   });
@@ -119,7 +125,7 @@ describeWithRestic("the agent policy enforced on the embedded AWS, with restic",
   });
   afterAll(() => emulator.stop());
 
-  it("lets server web-7 create, back up and list its own repository, and refuses web-8's prefix and another namespace", async () => {
+  it("lets server web-7 create, back up and list its own repository and create its alarm, and refuses web-8's prefix and alarm and another namespace", async () => {
     const agentKey = "AKIDAGENTWEB7";
     emulator.setIam({ principals: { [agentKey]: policyFor("web-7") } });
     const world = agentWorld(emulator, { server: "web-7", paths: [] });
@@ -129,8 +135,11 @@ describeWithRestic("the agent policy enforced on the embedded AWS, with restic",
     const env = { ...world.env, AWS_ACCESS_KEY_ID: agentKey };
     const write = (file: string, overrides: Json) =>
       writeFileSync(file, JSON.stringify({ ...world.config, paths: [source], ...overrides }));
+    const topicArn = "arn:aws:sns:us-east-1:000000000000:snapfleet-dev-alarms";
     const own = path.join(world.dir, "own.json");
-    write(own, {});
+    write(own, { alarmTopicArn: topicArn });
+    const otherAlarm = path.join(world.dir, "other-alarm.json");
+    write(otherAlarm, { alarmTopicArn: topicArn, server: "web-8" });
     const neighbour = path.join(world.dir, "neighbour.json");
     write(neighbour, { repository: `s3:${emulator.endpoint}/${BUCKET}/agents/web-8` });
     const elsewhere = path.join(world.dir, "elsewhere.json");
@@ -146,6 +155,10 @@ describeWithRestic("the agent policy enforced on the embedded AWS, with restic",
       ["agent", "install", "--config", neighbour, "--unit-dir", path.join(world.dir, "u2")],
       env,
     );
+    const alarmOfAnother = await cli(
+      ["agent", "install", "--config", otherAlarm, "--unit-dir", path.join(world.dir, "u4")],
+      env,
+    );
     const otherNamespace = await cli(
       ["agent", "install", "--config", elsewhere, "--unit-dir", path.join(world.dir, "u3")],
       env,
@@ -156,6 +169,9 @@ describeWithRestic("the agent policy enforced on the embedded AWS, with restic",
     expect(JSON.parse(listed.stdout).snapshots).toHaveLength(1);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Access Denied|AccessDenied|not authorized/);
+    expect(installed.stderr).toContain("alarm snapfleet-agent-web-7-missed-backup: created");
+    expect(alarmOfAnother.code).toBe(1);
+    expect(alarmOfAnother.stderr).toContain("cloudwatch:PutMetricAlarm");
     expect(otherNamespace.code).toBe(1);
     expect(otherNamespace.stderr).toContain("cloudwatch:PutMetricData");
     expect(CREDENTIALS.accessKeyId).not.toBe(agentKey); // the admin key created the bucket
