@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { addAgentCommands } from "./agent-program";
 import restore from "./commands/restore";
 import snapshots from "./commands/snapshots";
 import { type CliContext, defaultContext } from "./context";
@@ -66,6 +67,8 @@ export function makeProgram(
     .action(async (options) => {
       result.code = await restore(options, context);
     });
+
+  addAgentCommands(program, context, result);
 
   return program;
 }

@@ -25,3 +25,16 @@ export const FLEET_METRICS = {
 } as const;
 
 export const DEFAULT_NAMESPACE = "Organization/Backup";
+
+/**
+ * Per agent run (on-premises servers), no dimensions: what the agents' fleet-level alarms watch.
+ * Kept apart from FLEET_METRICS so an agent's report never keeps the EC2 missed-run alarm quiet.
+ * Agents also send DRIVE_METRICS per backed-up path (Server = server name or SSM managed-instance
+ * id, Drive = the path).
+ */
+export const AGENT_METRICS = {
+  AgentPathsBackedUp: { name: "AgentPathsBackedUp", unit: "Count" },
+  AgentPathsFailed: { name: "AgentPathsFailed", unit: "Count" },
+  /** Sent once by `snapfleet agent install` to prove PutMetricData works; no alarm watches it. */
+  AgentInstallCheck: { name: "AgentInstallCheck", unit: "Count" },
+} as const;

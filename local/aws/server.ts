@@ -114,12 +114,13 @@ function dispatch(services: Services, r: Route, requestId: string, refused?: Aws
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** The raw bytes: S3 objects are binary; the other services read them as UTF-8. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const raw = Buffer.concat(chunks);
   // The SDK gzips large PutMetricData bodies (request compression).
-  return (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8");
+  return req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw;
 }
 
 function toReceivedMetrics(services: Services): ReceivedMetric[] {
@@ -174,18 +175,19 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     readBody(req)
-      .then((body) => {
+      .then((raw) => {
+        const body = raw.toString("utf8");
         const requestId = randomUUID();
         services.cloudwatch.evaluateAlarms();
         let reply: Reply;
         if (isS3Request(req.headers)) {
           const s3Reply = iam.handleS3(req.method ?? "GET", req.url ?? "/", req.headers, requestId, () =>
-            s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId),
+            s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, raw, requestId),
           );
           log.push({ region: "global", service: "s3", action: s3Reply.action });
           res.writeHead(s3Reply.status, {
             ...s3Reply.headers,
-            "content-length": Buffer.byteLength(s3Reply.body),
+            "content-length": s3Reply.headers["content-length"] ?? Buffer.byteLength(s3Reply.body),
           });
           res.end(s3Reply.body);
           return;

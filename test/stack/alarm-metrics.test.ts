@@ -5,6 +5,7 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html
  */
 import {
+  AGENT_METRICS,
   DEFAULT_NAMESPACE,
   DIMENSION_DRIVE,
   DIMENSION_SERVER,
@@ -46,8 +47,9 @@ beforeAll(async () => {
     .map(([id, r]) => [id, r.Properties ?? {}]);
 }, 180_000);
 
+// Dimensionless: the EC2 run's fleet metrics and the on-premises agents' per-run ones.
 const fleet = new Map<string, { name: string; unit: string }>(
-  Object.values(FLEET_METRICS).map((m) => [m.name, m]),
+  [...Object.values(FLEET_METRICS), ...Object.values(AGENT_METRICS)].map((m) => [m.name, m]),
 );
 const drive = new Map<string, { name: string; unit: string }>(
   Object.values(DRIVE_METRICS).map((m) => [m.name, m]),

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DEFAULT_NAMESPACE, DRIVE_METRICS, FLEET_METRICS } from "../../lib/metric-names";
+import { AGENT_METRICS, DEFAULT_NAMESPACE, DRIVE_METRICS, FLEET_METRICS } from "../../lib/metric-names";
 
 type Json = Record<string, unknown>;
 interface CfnResource {
@@ -377,7 +377,9 @@ describe("alarms", () => {
 
   it("watches only metric names that lib/metric-names.ts defines", () => {
     const known = new Set<string>(
-      [...Object.values(FLEET_METRICS), ...Object.values(DRIVE_METRICS)].map((metric) => metric.name),
+      [...Object.values(FLEET_METRICS), ...Object.values(DRIVE_METRICS), ...Object.values(AGENT_METRICS)].map(
+        (metric) => metric.name,
+      ),
     );
     const ours = resourcesOfType("AWS::CloudWatch::Alarm")
       .map(([, alarm]) => alarm.Properties)
