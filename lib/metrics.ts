@@ -7,7 +7,8 @@ import { withRetry } from "./retry";
 /** PutMetricData takes at most 1,000 metrics per request (aws-limits.md). */
 export const METRICS_PER_REQUEST = 1000;
 
-function datum(
+/** One CloudWatch datum; every snapfleet metric (EC2 drives, agents' paths, the fleet) is built here. */
+export function datum(
   metric: { name: string; unit: string },
   value: number,
   timestamp: Date,

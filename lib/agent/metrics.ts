@@ -1,5 +1,6 @@
-import type { MetricDatum, StandardUnit } from "@aws-sdk/client-cloudwatch";
+import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { AGENT_METRICS, DIMENSION_DRIVE, DIMENSION_SERVER, DRIVE_METRICS } from "../metric-names";
+import { datum } from "../metrics";
 
 export interface PathRecord {
   path: string;
@@ -17,21 +18,6 @@ export interface PathRecord {
 }
 
 const GIB = 1024 ** 3;
-
-function datum(
-  metric: { name: string; unit: string },
-  value: number,
-  timestamp: Date,
-  dimensions: { Name: string; Value: string }[] = [],
-): MetricDatum {
-  return {
-    MetricName: metric.name,
-    Unit: metric.unit as StandardUnit,
-    Value: value,
-    Timestamp: timestamp,
-    Dimensions: dimensions,
-  };
-}
 
 /**
  * The same per-drive metrics as an EC2 drive: Errors always (0 or 1), ElapsedTime when a snapshot
