@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
 import type { VirtualClock } from "../clock";
 import { type EmulatorClock, RealClock } from "./clock";
-import { CLOUDWATCH_XMLNS, CloudWatchService, cloudWatchJsonErrorType } from "./cloudwatch";
+import { CLOUDWATCH_XMLNS, CloudWatchService } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
 import { defaultSnapshotDurationSeconds } from "./ec2/model";
 import { AwsError } from "./errors";
@@ -12,18 +11,12 @@ import type { FaultStats } from "./faults/injector";
 import type { FaultPlan } from "./faults/plan";
 import { IamAuthorizer, type IamOptions } from "./iam";
 import { RequestPolicy } from "./policy";
-import {
-  ec2ErrorReply,
-  ec2Reply,
-  jsonErrorReply,
-  jsonReply,
-  queryErrorReply,
-  queryReply,
-  type Reply,
-} from "./protocol/wire";
+import { QUERY_BODY_LIMIT, readBody, S3_BODY_LIMIT } from "./protocol/body";
+import { ec2Reply, jsonReply, queryReply, type Reply } from "./protocol/wire";
 import type { QuotaOptions, QuotaStats } from "./quotas";
-import { type Route, route } from "./routing";
-import { isS3Request, S3Service } from "./s3";
+import { asAwsError, errorReply, unknownServiceError } from "./replies";
+import { envelope, type Route, route } from "./routing";
+import { isS3Request, S3Service, s3ErrorReply } from "./s3";
 import { SNS_XMLNS, type SnsMessage, SnsService } from "./sns";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
@@ -84,10 +77,11 @@ interface Services {
   sns: SnsService;
 }
 
-/** `refused`: the error the quotas or the fault plan answer instead of the service. */
+/** `refused`: the error the region check, quotas or the fault plan answer instead of the service. */
 function dispatch(services: Services, r: Route, requestId: string, refused?: AwsError): Reply {
   try {
     if (refused) throw refused;
+    if (r.unknownService !== undefined) throw unknownServiceError(r);
     if (r.service === undefined) {
       throw new AwsError("InvalidAction", `Could not determine the service for action '${r.action}'`);
     }
@@ -102,24 +96,28 @@ function dispatch(services: Services, r: Route, requestId: string, refused?: Aws
       ? jsonReply(output, requestId)
       : queryReply(r.action, CLOUDWATCH_XMLNS, output, requestId);
   } catch (err) {
-    const error =
-      err instanceof AwsError
-        ? err
-        : new AwsError("InternalError", `Emulator failure: ${(err as Error).message}`, 500, "Receiver");
-    if (r.service === "ec2" || r.service === undefined) return ec2ErrorReply(error, requestId);
-    if (r.service === "sns") return queryErrorReply(error, SNS_XMLNS, requestId);
-    return r.protocol === "json"
-      ? jsonErrorReply(error, cloudWatchJsonErrorType(error.code), requestId)
-      : queryErrorReply(error, CLOUDWATCH_XMLNS, requestId);
+    return errorReply(r, asAwsError(err, r.protocol), requestId);
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
-  // The SDK gzips large PutMetricData bodies (request compression).
-  return (req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8");
+/**
+ * Answers a request refused before its body was read whole, then closes the connection: the rest of
+ * the body is discarded as it arrives (never stored), and the socket is dropped after a grace period
+ * that lets the client read the answer.
+ */
+function refuseEarly(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  const socket = req.socket;
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    "content-length": Buffer.byteLength(reply.body),
+    connection: "close",
+  });
+  res.end(reply.body);
+  req.on("data", () => {});
+  req.resume();
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
 }
 
 function toReceivedMetrics(services: Services): ReceivedMetric[] {
@@ -173,12 +171,13 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
   const s3 = new S3Service(clock);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    readBody(req)
+    const env = envelope(req.headers);
+    const s3Request = isS3Request(req.headers);
+    readBody(req, s3Request ? S3_BODY_LIMIT : QUERY_BODY_LIMIT, s3Request)
       .then((body) => {
         const requestId = randomUUID();
         services.cloudwatch.evaluateAlarms();
-        let reply: Reply;
-        if (isS3Request(req.headers)) {
+        if (s3Request) {
           const s3Reply = iam.handleS3(req.method ?? "GET", req.url ?? "/", req.headers, requestId, () =>
             s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId),
           );
@@ -190,26 +189,36 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
           res.end(s3Reply.body);
           return;
         }
+        let reply: Reply;
         try {
-          const r = route(req.headers, req.url ?? "/", body);
+          const r = route(env, req.headers, req.url ?? "/", body);
           log.push({ region: r.region, service: r.service ?? "unknown", action: r.action });
-          const denied = iam.authorize(r, req.headers);
-          const admission = denied ? ({ kind: "fail", error: denied } as const) : policy.admit(r);
-          if (admission.kind === "timeout") {
-            policy.stall(r, admission.fault, req, res, () => dispatch(services, r, requestId));
-            return;
+          if (r.refusal || r.unknownService !== undefined) {
+            reply = dispatch(services, r, requestId, r.refusal);
+          } else {
+            const denied = iam.authorize(r, req.headers);
+            const admission = denied ? ({ kind: "fail", error: denied } as const) : policy.admit(r);
+            if (admission.kind === "timeout") {
+              policy.stall(r, admission.fault, req, res, () => dispatch(services, r, requestId));
+              return;
+            }
+            reply = dispatch(services, r, requestId, admission.kind === "fail" ? admission.error : undefined);
+            policy.handled(r);
           }
-          reply = dispatch(services, r, requestId, admission.kind === "fail" ? admission.error : undefined);
-          policy.handled(r);
         } catch (err) {
-          reply = ec2ErrorReply(new AwsError("MalformedQueryString", (err as Error).message), requestId);
+          reply = errorReply(env, asAwsError(err, env.protocol), requestId);
         }
         res.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(reply.body) });
         res.end(reply.body);
       })
-      .catch((err: Error) => {
-        res.writeHead(500, { "content-type": "text/plain" });
-        res.end(err.message);
+      .catch((err: unknown) => {
+        const requestId = randomUUID();
+        const error = asAwsError(err, env.protocol);
+        if (s3Request) {
+          refuseEarly(req, res, s3ErrorReply(error, requestId));
+          return;
+        }
+        refuseEarly(req, res, errorReply(env, error, requestId));
       });
   });
 

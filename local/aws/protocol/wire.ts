@@ -78,11 +78,16 @@ export function jsonReply(output: Output, requestId: string): Reply {
  * A JSON error for a service in awsQuery-compatible mode: the `x-amzn-query-error` header carries
  * the query error code so the SDK reports the same code under both protocols.
  */
-export function jsonErrorReply(error: AwsError, errorType: string, requestId: string): Reply {
+export function jsonErrorReply(
+  error: AwsError,
+  errorType: string,
+  requestId: string,
+  contentType = JSON_TYPE["content-type"],
+): Reply {
   return {
     status: error.status,
     headers: {
-      ...JSON_TYPE,
+      "content-type": contentType,
       "x-amzn-requestid": requestId,
       "x-amzn-query-error": `${error.code};${error.sender}`,
     },
