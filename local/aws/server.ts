@@ -12,6 +12,7 @@ import type { FaultPlan } from "./faults/plan";
 import { IamAuthorizer, type IamOptions } from "./iam";
 import { RequestPolicy } from "./policy";
 import { QUERY_BODY_LIMIT, readBody, S3_BODY_LIMIT } from "./protocol/body";
+import { bool } from "./protocol/input";
 import { ec2Reply, jsonReply, queryReply, type Reply } from "./protocol/wire";
 import type { QuotaOptions, QuotaStats } from "./quotas";
 import { asAwsError, errorReply, unknownServiceError } from "./replies";
@@ -98,6 +99,19 @@ function dispatch(services: Services, r: Route, requestId: string, refused?: Aws
   } catch (err) {
     return errorReply(r, asAwsError(err, r.protocol), requestId);
   }
+}
+
+/**
+ * EC2's `DryRun=true`: the permission check alone. After IAM allowed the call, it is answered with
+ * `DryRunOperation` (HTTP 412) and nothing runs: no operation, no quota token, no fault.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html (DryRunOperation)
+ */
+function isDryRun(r: Route): boolean {
+  return r.service === "ec2" && Ec2Service.handles(r.action) && bool(r.input, "DryRun") === true;
+}
+
+function dryRunOperation(): AwsError {
+  return new AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
 }
 
 /**
@@ -197,13 +211,18 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
             reply = dispatch(services, r, requestId, r.refusal);
           } else {
             const denied = iam.authorize(r, req.headers);
-            const admission = denied ? ({ kind: "fail", error: denied } as const) : policy.admit(r);
+            const dryRun = isDryRun(r);
+            const admission = denied
+              ? ({ kind: "fail", error: denied } as const)
+              : dryRun
+                ? ({ kind: "fail", error: dryRunOperation() } as const)
+                : policy.admit(r);
             if (admission.kind === "timeout") {
               policy.stall(r, admission.fault, req, res, () => dispatch(services, r, requestId));
               return;
             }
             reply = dispatch(services, r, requestId, admission.kind === "fail" ? admission.error : undefined);
-            policy.handled(r);
+            if (!dryRun) policy.handled(r);
           }
         } catch (err) {
           reply = errorReply(env, asAwsError(err, env.protocol), requestId);

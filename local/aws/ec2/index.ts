@@ -5,6 +5,7 @@ import type { Output } from "../protocol/xml";
 import { deregisterImage, registerImage } from "./images";
 import {
   describeInstances,
+  rebootInstances,
   runInstances,
   startInstances,
   stopInstances,
@@ -25,6 +26,7 @@ const OPERATIONS: Record<string, Operation> = {
   TerminateInstances: terminateInstances,
   StopInstances: stopInstances,
   StartInstances: startInstances,
+  RebootInstances: rebootInstances,
   CreateVolume: createVolume,
   AttachVolume: attachVolume,
   DetachVolume: detachVolume,

@@ -205,3 +205,21 @@ export const terminateInstances = (ctx: Ec2Context, input: Input) => changeState
 export const stopInstances = (ctx: Ec2Context, input: Input) => changeState(ctx, input, "stopped");
 /** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html */
 export const startInstances = (ctx: Ec2Context, input: Input) => changeState(ctx, input, "running");
+
+/**
+ * A reboot keeps the instance `running` (one that is not running cannot be rebooted).
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RebootInstances.html
+ */
+export function rebootInstances(ctx: Ec2Context, input: Input): Output {
+  const ids = strList(input, "InstanceId");
+  if (ids.length === 0) throw missingParameter("InstanceId");
+  for (const i of ids.map((id) => getInstance(ctx, id))) {
+    if (i.state !== "running" && i.state !== "pending") {
+      throw new AwsError(
+        "IncorrectState",
+        `The instance '${i.instanceId}' is not in a state from which it can be rebooted.`,
+      );
+    }
+  }
+  return { return: true };
+}
