@@ -1,7 +1,14 @@
 import { AwsError, invalidParameterValue, missingParameter } from "../errors";
 import { bool, type Input, num, obj, objList, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
-import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
+import {
+  type FilterValues,
+  matchesAll,
+  PAGE_RANGES,
+  paginate,
+  readFilters,
+  tagFilterValues,
+} from "./filters";
 import { type Ec2Context, type Instance, type InstanceStateName, newId, type Volume } from "./model";
 import { getInstance } from "./resources";
 import { tagSet, tagsFor } from "./tags";
@@ -159,7 +166,7 @@ export function describeInstances(ctx: Ec2Context, input: Input): Output {
     ids.length > 0 ? ids.map((id) => getInstance(ctx, id)) : [...ctx.region.instances.values()];
   const filters = readFilters(input);
   const matching = selected.filter((i) => matchesAll(filters, instanceFilter(ctx, i)));
-  const page = paginate(matching, input, [5, 1000], ids.length > 0);
+  const page = paginate(matching, input, PAGE_RANGES.DescribeInstances, ids.length > 0);
   const reservations = new Map<string, Instance[]>();
   for (const i of page.items)
     reservations.set(i.reservationId, [...(reservations.get(i.reservationId) ?? []), i]);

@@ -1,7 +1,14 @@
 import { AwsError, invalidParameterValue, missingParameter } from "../errors";
 import { bool, type Input, num, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
-import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
+import {
+  type FilterValues,
+  matchesAll,
+  PAGE_RANGES,
+  paginate,
+  readFilters,
+  tagFilterValues,
+} from "./filters";
 import { type Ec2Context, newId, type Volume } from "./model";
 import { getInstance, getSnapshot, getVolume } from "./resources";
 import { snapshotState } from "./snapshot-state";
@@ -144,7 +151,7 @@ export function describeVolumes(ctx: Ec2Context, input: Input): Output {
   const selected = ids.length > 0 ? ids.map((id) => getVolume(ctx, id)) : [...ctx.region.volumes.values()];
   const filters = readFilters(input);
   const matching = selected.filter((v) => matchesAll(filters, volumeFilter(v)));
-  const page = paginate(matching, input, [5, 500], ids.length > 0);
+  const page = paginate(matching, input, PAGE_RANGES.DescribeVolumes, ids.length > 0);
   return { volumeSet: page.items.map((v) => renderVolume(v)), nextToken: page.nextToken };
 }
 
