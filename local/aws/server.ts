@@ -10,6 +10,7 @@ import { AwsError } from "./errors";
 import type { FaultStats } from "./faults/injector";
 import type { FaultPlan } from "./faults/plan";
 import { IamAuthorizer, type IamOptions } from "./iam";
+import { validationError } from "./models/validate";
 import { RequestPolicy } from "./policy";
 import { QUERY_BODY_LIMIT, readBody, S3_BODY_LIMIT } from "./protocol/body";
 import { bool } from "./protocol/input";
@@ -210,7 +211,8 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
           if (r.refusal || r.unknownService !== undefined) {
             reply = dispatch(services, r, requestId, r.refusal);
           } else {
-            const denied = iam.authorize(r, req.headers);
+            const invalid = r.service && validationError(r.service, r.protocol, r.action, r.input);
+            const denied = invalid ?? iam.authorize(r, req.headers);
             const dryRun = isDryRun(r);
             const admission = denied
               ? ({ kind: "fail", error: denied } as const)

@@ -23,7 +23,14 @@ interface Subscription {
   TopicArn: string;
 }
 
-const ACTIONS = new Set(["CreateTopic", "ListTopics", "Subscribe", "ListSubscriptions", "Publish"]);
+export const SNS_ACTIONS = [
+  "CreateTopic",
+  "ListTopics",
+  "Subscribe",
+  "ListSubscriptions",
+  "Publish",
+] as const;
+const ACTIONS = new Set<string>(SNS_ACTIONS);
 
 function notFound(message: string): AwsError {
   return new AwsError("NotFound", message, 404);

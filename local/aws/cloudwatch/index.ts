@@ -24,7 +24,7 @@ export function cloudWatchJsonErrorType(code: string): string {
   return `${CLOUDWATCH_JSON_NAMESPACE}#${JSON_ERROR_SHAPES[code] ?? code}`;
 }
 
-const ACTIONS = new Set([
+export const CLOUDWATCH_ACTIONS = [
   "PutMetricData",
   "GetMetricStatistics",
   "ListMetrics",
@@ -32,7 +32,8 @@ const ACTIONS = new Set([
   "PutMetricAlarm",
   "DescribeAlarms",
   "DeleteAlarms",
-]);
+] as const;
+const ACTIONS = new Set<string>(CLOUDWATCH_ACTIONS);
 
 interface RegionMetrics {
   data: Datum[];

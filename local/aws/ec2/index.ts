@@ -45,6 +45,9 @@ const OPERATIONS: Record<string, Operation> = {
   DescribeAvailabilityZones: describeAvailabilityZones,
 };
 
+/** The EC2 actions the emulator serves (their input shapes are kept in `models/ec2.json`). */
+export const EC2_ACTIONS: readonly string[] = Object.keys(OPERATIONS);
+
 export interface Ec2Options {
   clock: EmulatorClock;
   accountId: string;
