@@ -3,6 +3,7 @@ import { AwsError } from "../errors";
 import type { Input } from "../protocol/input";
 import type { Output } from "../protocol/xml";
 import { deregisterImage, registerImage } from "./images";
+import { describeInstanceStatus } from "./instance-status";
 import {
   describeInstances,
   rebootInstances,
@@ -23,6 +24,7 @@ type Operation = (ctx: Ec2Context, input: Input) => Output;
 const OPERATIONS: Record<string, Operation> = {
   RunInstances: runInstances,
   DescribeInstances: describeInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
   TerminateInstances: terminateInstances,
   StopInstances: stopInstances,
   StartInstances: startInstances,
