@@ -1,8 +1,9 @@
 import type { EmulatorClock } from "../clock";
 import { AwsError } from "../errors";
-import type { Input } from "../protocol/input";
+import { type Input, str } from "../protocol/input";
 import type { Output } from "../protocol/xml";
-import { AlarmEvaluator, type AlarmPublisher } from "./alarm-evaluation";
+import { AlarmEvaluator, type AlarmHistoryItem, type AlarmPublisher } from "./alarm-evaluation";
+import { describeAlarmHistory, describeAlarmsForMetric, setAlarmState } from "./alarm-operations";
 import { type Alarm, deleteAlarms, describeAlarms, putMetricAlarm } from "./alarms";
 import { type Datum, getMetricData, getMetricStatistics, listMetrics, putMetricData } from "./metrics";
 
@@ -18,6 +19,8 @@ const JSON_ERROR_SHAPES: Record<string, string> = {
   InvalidParameterCombination: "InvalidParameterCombinationException",
   InternalServiceError: "InternalServiceFault",
   LimitExceeded: "LimitExceededFault",
+  ResourceNotFound: "ResourceNotFound",
+  InvalidNextToken: "InvalidNextToken",
 };
 
 export function cloudWatchJsonErrorType(code: string): string {
@@ -32,12 +35,16 @@ export const CLOUDWATCH_ACTIONS = [
   "PutMetricAlarm",
   "DescribeAlarms",
   "DeleteAlarms",
+  "SetAlarmState",
+  "DescribeAlarmsForMetric",
+  "DescribeAlarmHistory",
 ] as const;
 const ACTIONS = new Set<string>(CLOUDWATCH_ACTIONS);
 
 interface RegionMetrics {
   data: Datum[];
   alarms: Map<string, Alarm>;
+  history: AlarmHistoryItem[];
 }
 
 export interface ReceivedDatum extends Datum {
@@ -58,7 +65,9 @@ export class CloudWatchService {
   ) {
     const alarms = () =>
       [...this.regions].map(([region, s]): [string, Map<string, Alarm>] => [region, s.alarms]);
-    this.alarmEvaluator = new AlarmEvaluator(clock, accountId, alarms, publish);
+    this.alarmEvaluator = new AlarmEvaluator(clock, accountId, alarms, publish, (region, item) =>
+      this.state(region).history.push(item),
+    );
   }
 
   /** Evaluates the metric alarms for every whole minute of emulator time since the last call. */
@@ -73,7 +82,7 @@ export class CloudWatchService {
   private state(region: string): RegionMetrics {
     let s = this.regions.get(region);
     if (!s) {
-      s = { data: [], alarms: new Map() };
+      s = { data: [], alarms: new Map(), history: [] };
       this.regions.set(region, s);
     }
     return s;
@@ -94,9 +103,27 @@ export class CloudWatchService {
         return listMetrics(s.data, input);
       case "GetMetricData":
         return getMetricData(s.data, input);
-      case "PutMetricAlarm":
+      case "PutMetricAlarm": {
+        const existed = s.alarms.has(str(input, "AlarmName") ?? "");
         putMetricAlarm(s.alarms, input, { clock: this.clock, region, accountId: this.accountId });
+        const name = str(input, "AlarmName") ?? "";
+        s.history.push({
+          AlarmName: name,
+          AlarmType: "MetricAlarm",
+          Timestamp: this.clock.now(),
+          HistoryItemType: "ConfigurationUpdate",
+          HistorySummary: `Alarm "${name}" ${existed ? "updated" : "created"}`,
+          HistoryData: JSON.stringify({ version: "1.0", type: existed ? "Update" : "Create" }),
+        });
         return undefined;
+      }
+      case "SetAlarmState":
+        setAlarmState(s.alarms, input, { region, clock: this.clock, evaluator: this.alarmEvaluator });
+        return undefined;
+      case "DescribeAlarmsForMetric":
+        return describeAlarmsForMetric(s.alarms, input);
+      case "DescribeAlarmHistory":
+        return describeAlarmHistory(s.history, input);
       case "DescribeAlarms":
         return describeAlarms(s.alarms, input);
       case "DeleteAlarms":

@@ -1,5 +1,5 @@
 import type { AwsError } from "../errors";
-import { document, element, type Output } from "./xml";
+import { document, element, type Output, OutputMap } from "./xml";
 
 /** An HTTP reply, ready to write. */
 export interface Reply {
@@ -12,7 +12,12 @@ const XML = { "content-type": "text/xml;charset=UTF-8" };
 
 function children(output: Output, itemName: string): string {
   if (output === undefined) return "";
-  if (typeof output !== "object" || Array.isArray(output) || output instanceof Date) {
+  if (
+    typeof output !== "object" ||
+    Array.isArray(output) ||
+    output instanceof Date ||
+    output instanceof OutputMap
+  ) {
     throw new TypeError("an operation's output must be a structure");
   }
   return Object.entries(output)
@@ -56,6 +61,7 @@ export function queryErrorReply(error: AwsError, xmlns: string, requestId: strin
 /** awsJson1_0 represents timestamps as epoch seconds. */
 function toJson(value: Output): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
+  if (value instanceof OutputMap) return toJson(value.entries);
   if (Array.isArray(value)) return value.map(toJson);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
