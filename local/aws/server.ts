@@ -18,7 +18,7 @@ import { ec2Reply, jsonReply, queryReply, type Reply } from "./protocol/wire";
 import type { QuotaOptions, QuotaStats } from "./quotas";
 import { asAwsError, errorReply, unknownServiceError } from "./replies";
 import { envelope, type Route, route } from "./routing";
-import { isS3Request, S3Service, s3ErrorReply } from "./s3";
+import { isS3Request, type S3Reply, S3Service, s3ErrorReply } from "./s3";
 import { SNS_XMLNS, type SnsMessage, SnsService } from "./sns";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
@@ -193,9 +193,19 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
         const requestId = randomUUID();
         services.cloudwatch.evaluateAlarms();
         if (s3Request) {
-          const s3Reply = iam.handleS3(req.method ?? "GET", req.url ?? "/", req.headers, requestId, () =>
-            s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId),
-          );
+          let s3Reply: Omit<S3Reply, "action"> & { action: string };
+          try {
+            s3Reply = iam.handleS3(req.method ?? "GET", req.url ?? "/", req.headers, requestId, () =>
+              s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, body, requestId),
+            );
+          } catch (err) {
+            // A percent-encoding that does not decode: S3's InvalidURI (400), not a 500.
+            const error =
+              err instanceof URIError
+                ? new AwsError("InvalidURI", "Couldn't parse the specified URI.")
+                : asAwsError(err, "query");
+            s3Reply = { ...s3ErrorReply(error, requestId), action: "Unknown" };
+          }
           log.push({ region: "global", service: "s3", action: s3Reply.action });
           res.writeHead(s3Reply.status, {
             ...s3Reply.headers,

@@ -276,7 +276,8 @@ export class SnsService {
       return { Tags: [...topic.tags].map(([Key, Value]) => ({ Key, Value })) };
     if (action === "UntagResource") {
       for (const k of strList(input, "TagKeys")) topic.tags.delete(k);
-      return undefined;
+      // An empty result element, not none: TagResource and UntagResource have an output shape.
+      return {};
     }
     const tags = objList(input, "Tags").map((t) => [str(t, "Key") ?? "", str(t, "Value") ?? ""] as const);
     if (new Set([...topic.tags.keys(), ...tags.map(([k]) => k)]).size > 50)
@@ -289,7 +290,7 @@ export class SnsService {
         throw new AwsError("InvalidParameter", "Invalid parameter: Tags (reserved prefix aws:)");
     }
     for (const [k, v] of tags) topic.tags.set(k, v);
-    return undefined;
+    return {};
   }
 
   /** https://docs.aws.amazon.com/sns/latest/api/API_Publish.html */
