@@ -1,4 +1,5 @@
 import {
+  CloudWatchClient,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
   DescribeAlarmsForMetricCommand,
@@ -57,6 +58,34 @@ describe(`SetAlarmState (${API}/API_SetAlarmState.html)`, () => {
       ["StateUpdate", "Alarm updated from INSUFFICIENT_DATA to ALARM"],
       ["ConfigurationUpdate", 'Alarm "errors" created'],
     ]);
+  });
+
+  it(`is authorized against the alarm's ARN (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html)`, async () => {
+    await alarm("errors");
+    h.emulator.setIam({
+      principals: {
+        drill: [
+          {
+            Effect: "Allow",
+            Action: "cloudwatch:SetAlarmState",
+            Resource: "arn:aws:cloudwatch:*:*:alarm:other",
+          },
+        ],
+      },
+    });
+    const drill = new CloudWatchClient({
+      endpoint: h.emulator.endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "drill", secretAccessKey: "x" },
+      maxAttempts: 1,
+    });
+
+    const error = await failure(
+      drill.send(new SetAlarmStateCommand({ AlarmName: "errors", StateValue: "ALARM", StateReason: "x" })),
+    );
+
+    expect(error).toMatchObject({ name: "AccessDenied", status: 403 });
+    expect(error.message).toContain("on resource: arn:aws:cloudwatch:us-east-1:000000000000:alarm:errors");
   });
 
   it("refuses an alarm that does not exist with ResourceNotFound (404)", async () => {
