@@ -2,6 +2,7 @@ import type { EmulatorClock } from "../clock";
 import { AwsError, invalidParameterValue, missingParameter } from "../errors";
 import { bool, date, type Input, list, num, obj, objList, str, strList } from "../protocol/input";
 import { type Output, OutputMap } from "../protocol/xml";
+import { evaluateExpression, type Series } from "./metric-math";
 
 export interface Dimension {
   Name: string;
@@ -213,18 +214,21 @@ export function listMetrics(store: Datum[], input: Input): Output {
 }
 
 /**
- * MetricStat queries only; math expressions are not emulated.
+ * MetricStat queries and a subset of metric math (`metric-math.ts`); queries with ReturnData=false
+ * are computed for expressions but not returned.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
  */
 export function getMetricData(store: Datum[], input: Input): Output {
   const { start, end } = timeRange(input);
   const descending = (str(input, "ScanBy") ?? "TimestampDescending") === "TimestampDescending";
-  const queries = objList(input, "MetricDataQueries").filter((q) => bool(q, "ReturnData") !== false);
-  const results = queries.map((q) => {
+  const queries = objList(input, "MetricDataQueries");
+  const series = new Map<string, Series>();
+  const metrics: Series[] = [];
+  const labels = new Map<string, string>();
+  for (const q of queries) {
     const id = str(q, "Id") ?? "";
     const stat = obj(q, "MetricStat");
-    if (!stat)
-      throw invalidParameterValue(`Query ${id}: only MetricStat queries are supported by the emulator`);
+    if (!stat) continue;
     const metric = obj(stat, "Metric") ?? {};
     const sel = {
       namespace: str(metric, "Namespace") ?? "",
@@ -235,23 +239,43 @@ export function getMetricData(store: Datum[], input: Input): Output {
     const statName = str(stat, "Stat") ?? "Average";
     const period = num(stat, "Period") ?? 60;
     checkPeriod(period, `MetricDataQueries.${id}.MetricStat.Period`);
-    const rows = buckets(store, sel, start, end, period).map(({ timestamp, points }) => ({
-      timestamp,
-      value: PERCENTILE.test(statName)
-        ? percentile(
-            points.flatMap((p) => p.values),
-            Number(statName.slice(1)),
-          )
-        : (aggregate(points)[statName as Stat] ?? Number.NaN),
-    }));
-    if (descending) rows.reverse();
-    return {
-      Id: id,
-      Label: str(q, "Label") ?? sel.metricName,
-      Timestamps: rows.map((r) => r.timestamp),
-      Values: rows.map((r) => r.value),
-      StatusCode: "Complete",
-    };
-  });
+    const s: Series = new Map(
+      buckets(store, sel, start, end, period).map(({ timestamp, points }) => [
+        timestamp.getTime(),
+        PERCENTILE.test(statName)
+          ? percentile(
+              points.flatMap((p) => p.values),
+              Number(statName.slice(1)),
+            )
+          : (aggregate(points)[statName as Stat] ?? Number.NaN),
+      ]),
+    );
+    series.set(id, s);
+    metrics.push(s);
+    labels.set(id, sel.metricName);
+  }
+  for (const q of queries) {
+    const id = str(q, "Id") ?? "";
+    const expression = str(q, "Expression");
+    if (obj(q, "MetricStat")) continue;
+    if (expression === undefined)
+      throw invalidParameterValue(`Query ${id} must have exactly one of MetricStat and Expression.`);
+    series.set(id, evaluateExpression(expression, id, series, metrics));
+    labels.set(id, id);
+  }
+  const results = queries
+    .filter((q) => bool(q, "ReturnData") !== false)
+    .map((q) => {
+      const id = str(q, "Id") ?? "";
+      const rows = [...(series.get(id) ?? new Map<number, number>())].sort(([a], [b]) => a - b);
+      if (descending) rows.reverse();
+      return {
+        Id: id,
+        Label: str(q, "Label") ?? labels.get(id) ?? id,
+        Timestamps: rows.map(([t]) => new Date(t)),
+        Values: rows.map(([, v]) => v),
+        StatusCode: "Complete",
+      };
+    });
   return { MetricDataResults: results, Messages: [] };
 }

@@ -252,3 +252,56 @@ describe(`GetMetricStatistics (${API}/API_GetMetricStatistics.html)`, () => {
     expect(error).toMatchObject({ name: "InvalidParameterValueException", status: 400 });
   });
 });
+
+describe(`GetMetricData metric math (${API}/API_GetMetricData.html)`, () => {
+  const period = 60;
+  const stat = (id: string, name: string, returnData = false) => ({
+    Id: id,
+    ReturnData: returnData,
+    MetricStat: { Metric: { Namespace: "Snapfleet", MetricName: name }, Period: period, Stat: "Sum" },
+  });
+  beforeEach(async () => {
+    await h.cloudwatch().send(
+      new PutMetricDataCommand({
+        Namespace: "Snapfleet",
+        MetricData: [
+          { MetricName: "A", Timestamp: T0, Value: 3 },
+          { MetricName: "A", Timestamp: new Date(T0.getTime() + 60_000), Value: 5 },
+          { MetricName: "B", Timestamp: T0, Value: 10 },
+          { MetricName: "B", Timestamp: new Date(T0.getTime() + 60_000), Value: 20 },
+        ],
+      }),
+    );
+  });
+  const query = (expressions: { Id: string; Expression: string }[]) =>
+    h.cloudwatch().send(
+      new GetMetricDataCommand({
+        StartTime: T0,
+        EndTime: new Date(T0.getTime() + 600_000),
+        ScanBy: "TimestampAscending",
+        MetricDataQueries: [stat("a", "A"), stat("b", "B"), ...expressions],
+      }),
+    );
+
+  it("evaluates a*2, a+b and SUM(METRICS()) per timestamp", async () => {
+    const out = await query([
+      { Id: "double", Expression: "a*2" },
+      { Id: "both", Expression: "(a + b) / 2" },
+      { Id: "total", Expression: "SUM(METRICS())" },
+    ]);
+
+    expect(out.MetricDataResults?.map((r) => [r.Id, r.Values])).toEqual([
+      ["double", [6, 10]],
+      ["both", [6.5, 12.5]],
+      ["total", [13, 25]],
+    ]);
+  });
+
+  it("refuses what it does not emulate (SEARCH) with InvalidParameterValue rather than a wrong answer", async () => {
+    const error = await failure(
+      query([{ Id: "s", Expression: "SEARCH('{Snapfleet} MetricName=\"A\"', 'Sum', 60)" }]),
+    );
+
+    expect(error).toMatchObject({ name: "InvalidParameterValueException", status: 400 });
+  });
+});
