@@ -5,6 +5,7 @@ import type { Output } from "../protocol/xml";
 import { AlarmEvaluator, type AlarmHistoryItem, type AlarmPublisher } from "./alarm-evaluation";
 import { describeAlarmHistory, describeAlarmsForMetric, setAlarmState } from "./alarm-operations";
 import { type Alarm, deleteAlarms, describeAlarms, putMetricAlarm } from "./alarms";
+import { type Dashboard, deleteDashboards, getDashboard, listDashboards, putDashboard } from "./dashboards";
 import { type Datum, getMetricData, getMetricStatistics, listMetrics, putMetricData } from "./metrics";
 
 export const CLOUDWATCH_XMLNS = "http://monitoring.amazonaws.com/doc/2010-08-01/";
@@ -21,6 +22,7 @@ const JSON_ERROR_SHAPES: Record<string, string> = {
   LimitExceeded: "LimitExceededFault",
   ResourceNotFound: "ResourceNotFound",
   InvalidNextToken: "InvalidNextToken",
+  InvalidParameterInput: "DashboardInvalidInputError",
 };
 
 export function cloudWatchJsonErrorType(code: string): string {
@@ -38,6 +40,10 @@ export const CLOUDWATCH_ACTIONS = [
   "SetAlarmState",
   "DescribeAlarmsForMetric",
   "DescribeAlarmHistory",
+  "PutDashboard",
+  "GetDashboard",
+  "ListDashboards",
+  "DeleteDashboards",
 ] as const;
 const ACTIONS = new Set<string>(CLOUDWATCH_ACTIONS);
 
@@ -54,6 +60,8 @@ export interface ReceivedDatum extends Datum {
 /** CloudWatch per region. The operations are protocol-neutral: JSON and awsQuery share them. */
 export class CloudWatchService {
   private readonly regions = new Map<string, RegionMetrics>();
+  /** Dashboards are global (their ARNs name no region), as on AWS. */
+  private readonly dashboards = new Map<string, Dashboard>();
   readonly received: ReceivedDatum[] = [];
   private readonly alarmEvaluator: AlarmEvaluator;
 
@@ -124,6 +132,14 @@ export class CloudWatchService {
         return describeAlarmsForMetric(s.alarms, input);
       case "DescribeAlarmHistory":
         return describeAlarmHistory(s.history, input);
+      case "PutDashboard":
+        return putDashboard(this.dashboards, input, this.clock);
+      case "GetDashboard":
+        return getDashboard(this.dashboards, input, this.accountId);
+      case "ListDashboards":
+        return listDashboards(this.dashboards, input, this.accountId);
+      case "DeleteDashboards":
+        return deleteDashboards(this.dashboards, input);
       case "DescribeAlarms":
         return describeAlarms(s.alarms, input);
       case "DeleteAlarms":

@@ -1,10 +1,14 @@
 import {
   CloudWatchClient,
+  DeleteDashboardsCommand,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
   DescribeAlarmsForMetricCommand,
+  GetDashboardCommand,
   GetMetricDataCommand,
   GetMetricStatisticsCommand,
+  ListDashboardsCommand,
+  PutDashboardCommand,
   PutMetricAlarmCommand,
   PutMetricDataCommand,
   SetAlarmStateCommand,
@@ -303,5 +307,38 @@ describe(`GetMetricData metric math (${API}/API_GetMetricData.html)`, () => {
     );
 
     expect(error).toMatchObject({ name: "InvalidParameterValueException", status: 400 });
+  });
+});
+
+describe(`dashboards (${API}/API_PutDashboard.html)`, () => {
+  const body = JSON.stringify({
+    widgets: [{ type: "text", x: 0, y: 0, width: 6, height: 3, properties: { markdown: "hi" } }],
+  });
+
+  it("puts, gets, lists and deletes a dashboard", async () => {
+    await h.cloudwatch().send(new PutDashboardCommand({ DashboardName: "fleet", DashboardBody: body }));
+
+    const got = await h.cloudwatch().send(new GetDashboardCommand({ DashboardName: "fleet" }));
+    const listed = await h.cloudwatch().send(new ListDashboardsCommand({ DashboardNamePrefix: "fl" }));
+    await h.cloudwatch().send(new DeleteDashboardsCommand({ DashboardNames: ["fleet"] }));
+    const gone = await failure(h.cloudwatch().send(new GetDashboardCommand({ DashboardName: "fleet" })));
+
+    expect(got).toMatchObject({
+      DashboardName: "fleet",
+      DashboardBody: body,
+      DashboardArn: "arn:aws:cloudwatch::000000000000:dashboard/fleet",
+    });
+    expect(listed.DashboardEntries?.map((d) => [d.DashboardName, d.Size])).toEqual([
+      ["fleet", Buffer.byteLength(body)],
+    ]);
+    expect(gone.status).toBe(404);
+  });
+
+  it("refuses a body without a widgets array", async () => {
+    const error = await failure(
+      h.cloudwatch().send(new PutDashboardCommand({ DashboardName: "bad", DashboardBody: "{}" })),
+    );
+
+    expect(error).toMatchObject({ name: "DashboardInvalidInputError", status: 400 });
   });
 });
