@@ -40,6 +40,20 @@ export function isS3Request(headers: IncomingHttpHeaders): boolean {
 
 const md5 = (body: Buffer) => createHash("md5").update(body).digest();
 
+/** An S3 REST error for a request refused before S3 saw it (a body over the limit). */
+export function s3ErrorReply(
+  error: { code: string; message: string; status: number },
+  requestId: string,
+): Omit<S3Reply, "action"> & { body: string } {
+  return {
+    status: error.status,
+    headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
+    body:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(error.code)}</Code>` +
+      `<Message>${escapeXml(error.message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+  };
+}
+
 export class S3Service {
   private readonly buckets = new Map<string, Map<string, StoredObject>>();
   private readonly multipart: MultipartUploads;

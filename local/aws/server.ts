@@ -1,29 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
 import type { VirtualClock } from "../clock";
 import { type EmulatorClock, RealClock } from "./clock";
-import { CLOUDWATCH_XMLNS, CloudWatchService, cloudWatchJsonErrorType } from "./cloudwatch";
+import { CLOUDWATCH_XMLNS, CloudWatchService } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
 import { defaultSnapshotDurationSeconds } from "./ec2/model";
 import { AwsError } from "./errors";
 import type { FaultStats } from "./faults/injector";
 import type { FaultPlan } from "./faults/plan";
 import { IamAuthorizer, type IamOptions } from "./iam";
+import { validationError } from "./models/validate";
 import { RequestPolicy } from "./policy";
-import {
-  ec2ErrorReply,
-  ec2Reply,
-  jsonErrorReply,
-  jsonReply,
-  queryErrorReply,
-  queryReply,
-  type Reply,
-} from "./protocol/wire";
+import { QUERY_BODY_LIMIT, readBody, S3_BODY_LIMIT } from "./protocol/body";
+import { bool } from "./protocol/input";
+import { ec2Reply, jsonReply, queryReply, type Reply } from "./protocol/wire";
 import type { QuotaOptions, QuotaStats } from "./quotas";
-import { type Route, route } from "./routing";
-import { isS3Request, S3Service } from "./s3";
+import { asAwsError, errorReply, unknownServiceError } from "./replies";
+import { envelope, type Route, route } from "./routing";
+import { isS3Request, type S3Reply, S3Service, s3ErrorReply } from "./s3";
 import { SNS_XMLNS, type SnsMessage, SnsService } from "./sns";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
@@ -84,10 +79,11 @@ interface Services {
   sns: SnsService;
 }
 
-/** `refused`: the error the quotas or the fault plan answer instead of the service. */
+/** `refused`: the error the region check, quotas or the fault plan answer instead of the service. */
 function dispatch(services: Services, r: Route, requestId: string, refused?: AwsError): Reply {
   try {
     if (refused) throw refused;
+    if (r.unknownService !== undefined) throw unknownServiceError(r);
     if (r.service === undefined) {
       throw new AwsError("InvalidAction", `Could not determine the service for action '${r.action}'`);
     }
@@ -102,25 +98,41 @@ function dispatch(services: Services, r: Route, requestId: string, refused?: Aws
       ? jsonReply(output, requestId)
       : queryReply(r.action, CLOUDWATCH_XMLNS, output, requestId);
   } catch (err) {
-    const error =
-      err instanceof AwsError
-        ? err
-        : new AwsError("InternalError", `Emulator failure: ${(err as Error).message}`, 500, "Receiver");
-    if (r.service === "ec2" || r.service === undefined) return ec2ErrorReply(error, requestId);
-    if (r.service === "sns") return queryErrorReply(error, SNS_XMLNS, requestId);
-    return r.protocol === "json"
-      ? jsonErrorReply(error, cloudWatchJsonErrorType(error.code), requestId)
-      : queryErrorReply(error, CLOUDWATCH_XMLNS, requestId);
+    return errorReply(r, asAwsError(err, r.protocol), requestId);
   }
 }
 
-/** The raw bytes: S3 objects are binary; the other services read them as UTF-8. */
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks);
-  // The SDK gzips large PutMetricData bodies (request compression).
-  return req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw;
+/**
+ * EC2's `DryRun=true`: the permission check alone. After IAM allowed the call, it is answered with
+ * `DryRunOperation` (HTTP 412) and nothing runs: no operation, no quota token, no fault.
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html (DryRunOperation)
+ */
+function isDryRun(r: Route): boolean {
+  return r.service === "ec2" && Ec2Service.handles(r.action) && bool(r.input, "DryRun") === true;
+}
+
+function dryRunOperation(): AwsError {
+  return new AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
+}
+
+/**
+ * Answers a request refused before its body was read whole, then closes the connection: the rest of
+ * the body is discarded as it arrives (never stored), and the socket is dropped after a grace period
+ * that lets the client read the answer.
+ */
+function refuseEarly(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  const socket = req.socket;
+  res.writeHead(reply.status, {
+    ...reply.headers,
+    "content-length": Buffer.byteLength(reply.body),
+    connection: "close",
+  });
+  res.end(reply.body);
+  req.on("data", () => {});
+  req.resume();
+  const timer = setTimeout(() => socket.destroy(), 1000);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
 }
 
 function toReceivedMetrics(services: Services): ReceivedMetric[] {
@@ -174,16 +186,27 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
   const s3 = new S3Service(clock);
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    readBody(req)
+    const env = envelope(req.headers);
+    const s3Request = isS3Request(req.headers);
+    readBody(req, s3Request ? S3_BODY_LIMIT : QUERY_BODY_LIMIT, s3Request)
       .then((raw) => {
         const body = raw.toString("utf8");
         const requestId = randomUUID();
         services.cloudwatch.evaluateAlarms();
-        let reply: Reply;
-        if (isS3Request(req.headers)) {
-          const s3Reply = iam.handleS3(req.method ?? "GET", req.url ?? "/", req.headers, requestId, () =>
-            s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, raw, requestId),
-          );
+        if (s3Request) {
+          let s3Reply: Omit<S3Reply, "action"> & { action: string };
+          try {
+            s3Reply = iam.handleS3(req.method ?? "GET", req.url ?? "/", req.headers, requestId, () =>
+              s3.handle(req.method ?? "GET", req.url ?? "/", req.headers, raw, requestId),
+            );
+          } catch (err) {
+            // A percent-encoding that does not decode: S3's InvalidURI (400), not a 500.
+            const error =
+              err instanceof URIError
+                ? new AwsError("InvalidURI", "Couldn't parse the specified URI.")
+                : asAwsError(err, "query");
+            s3Reply = { ...s3ErrorReply(error, requestId), action: "Unknown" };
+          }
           log.push({ region: "global", service: "s3", action: s3Reply.action });
           res.writeHead(s3Reply.status, {
             ...s3Reply.headers,
@@ -192,26 +215,42 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
           res.end(s3Reply.body);
           return;
         }
+        let reply: Reply;
         try {
-          const r = route(req.headers, req.url ?? "/", body);
+          const r = route(env, req.headers, req.url ?? "/", body);
           log.push({ region: r.region, service: r.service ?? "unknown", action: r.action });
-          const denied = iam.authorize(r, req.headers);
-          const admission = denied ? ({ kind: "fail", error: denied } as const) : policy.admit(r);
-          if (admission.kind === "timeout") {
-            policy.stall(r, admission.fault, req, res, () => dispatch(services, r, requestId));
-            return;
+          if (r.refusal || r.unknownService !== undefined) {
+            reply = dispatch(services, r, requestId, r.refusal);
+          } else {
+            const invalid = r.service && validationError(r.service, r.protocol, r.action, r.input);
+            const denied = invalid ?? iam.authorize(r, req.headers);
+            const dryRun = isDryRun(r);
+            const admission = denied
+              ? ({ kind: "fail", error: denied } as const)
+              : dryRun
+                ? ({ kind: "fail", error: dryRunOperation() } as const)
+                : policy.admit(r);
+            if (admission.kind === "timeout") {
+              policy.stall(r, admission.fault, req, res, () => dispatch(services, r, requestId));
+              return;
+            }
+            reply = dispatch(services, r, requestId, admission.kind === "fail" ? admission.error : undefined);
+            if (!dryRun) policy.handled(r);
           }
-          reply = dispatch(services, r, requestId, admission.kind === "fail" ? admission.error : undefined);
-          policy.handled(r);
         } catch (err) {
-          reply = ec2ErrorReply(new AwsError("MalformedQueryString", (err as Error).message), requestId);
+          reply = errorReply(env, asAwsError(err, env.protocol), requestId);
         }
         res.writeHead(reply.status, { ...reply.headers, "content-length": Buffer.byteLength(reply.body) });
         res.end(reply.body);
       })
-      .catch((err: Error) => {
-        res.writeHead(500, { "content-type": "text/plain" });
-        res.end(err.message);
+      .catch((err: unknown) => {
+        const requestId = randomUUID();
+        const error = asAwsError(err, env.protocol);
+        if (s3Request) {
+          refuseEarly(req, res, s3ErrorReply(error, requestId));
+          return;
+        }
+        refuseEarly(req, res, errorReply(env, error, requestId));
       });
   });
 

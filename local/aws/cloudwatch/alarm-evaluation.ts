@@ -6,6 +6,16 @@ import { SeriesIndex, seriesKey } from "./alarm-series";
 import type { Alarm } from "./alarms";
 import type { Datum } from "./metrics";
 
+/** One entry of DescribeAlarmHistory. */
+export interface AlarmHistoryItem {
+  AlarmName: string;
+  AlarmType: "MetricAlarm";
+  Timestamp: Date;
+  HistoryItemType: "StateUpdate" | "ConfigurationUpdate" | "Action";
+  HistorySummary: string;
+  HistoryData: string;
+}
+
 /** Publishes to an SNS topic of the emulator: `input` is a Publish request (TopicArn, Subject, Message). */
 export type AlarmPublisher = (region: string, input: Input) => void;
 
@@ -37,6 +47,7 @@ export class AlarmEvaluator {
     private readonly accountId: string,
     private readonly alarms: () => Iterable<[string, Map<string, Alarm>]>,
     private readonly publish: AlarmPublisher | undefined,
+    private readonly history?: (region: string, item: AlarmHistoryItem) => void,
   ) {
     this.evaluatedUpTo = floorMinute(clock.nowMs());
   }
@@ -91,12 +102,42 @@ export class AlarmEvaluator {
     const from = (alarm.StateValue as StateValue | undefined) ?? "INSUFFICIENT_DATA";
     if (outcome.state === "retain" || outcome.state === from) return;
     const to = outcome.state;
-    const reason = stateReason(spec, outcome, from, to);
+    this.transition(region, alarm, {
+      to,
+      reason: stateReason(spec, outcome, from, to),
+      reasonData: stateReasonData(spec, outcome, at),
+      at,
+    });
+  }
+
+  /**
+   * Moves an alarm to a new state (from evaluation or SetAlarmState), records it in the alarm's
+   * history and runs the actions of the new state.
+   */
+  transition(
+    region: string,
+    alarm: Alarm,
+    change: { to: StateValue; reason: string; reasonData: string | undefined; at: number },
+  ): void {
+    const { to, reason, at } = change;
+    const from = (alarm.StateValue as StateValue | undefined) ?? "INSUFFICIENT_DATA";
     alarm.StateValue = to;
     alarm.StateReason = reason;
-    alarm.StateReasonData = stateReasonData(spec, outcome, at);
+    alarm.StateReasonData = change.reasonData;
     alarm.StateUpdatedTimestamp = new Date(at);
-    alarm.StateTransitionedTimestamp = new Date(at);
+    if (from !== to) alarm.StateTransitionedTimestamp = new Date(at);
+    this.history?.(region, {
+      AlarmName: String(alarm.AlarmName),
+      AlarmType: "MetricAlarm",
+      Timestamp: new Date(at),
+      HistoryItemType: "StateUpdate",
+      HistorySummary: `Alarm updated from ${from} to ${to}`,
+      HistoryData: JSON.stringify({
+        version: "1.0",
+        oldState: { stateValue: from },
+        newState: { stateValue: to, stateReason: reason },
+      }),
+    });
     if (alarm.ActionsEnabled === false || !this.publish) return;
     const actions = {
       ALARM: alarm.AlarmActions,
@@ -117,7 +158,7 @@ export class AlarmEvaluator {
       try {
         this.publish(topicRegion, { TopicArn: arn, Subject: subject, Message: message });
       } catch {
-        // CloudWatch does not validate actions: a missing topic just loses the notification.
+        // A topic that no longer exists: AWS records the failed action and carries on.
       }
     }
   }

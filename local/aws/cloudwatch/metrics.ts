@@ -1,7 +1,8 @@
 import type { EmulatorClock } from "../clock";
 import { AwsError, invalidParameterValue, missingParameter } from "../errors";
 import { bool, date, type Input, list, num, obj, objList, str, strList } from "../protocol/input";
-import type { Output } from "../protocol/xml";
+import { type Output, OutputMap } from "../protocol/xml";
+import { evaluateExpression, type Series } from "./metric-math";
 
 export interface Dimension {
   Name: string;
@@ -114,30 +115,72 @@ function buckets(store: Datum[], sel: Selector, start: Date, end: Date, period: 
   return [...byBucket].sort(([a], [b]) => a - b).map(([t, points]) => ({ timestamp: new Date(t), points }));
 }
 
+/** "The value specified for StartTime must be earlier than the value specified for EndTime." */
 function timeRange(input: Input): { start: Date; end: Date } {
   const start = date(input, "StartTime");
   const end = date(input, "EndTime");
   if (!start) throw missingParameter("StartTime");
   if (!end) throw missingParameter("EndTime");
+  if (start.getTime() >= end.getTime())
+    throw invalidParameterValue("The parameter StartTime must be less than the parameter EndTime.");
   return { start, end };
 }
 
-/** https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html */
+/**
+ * "Valid values are 1, 5, 10, 20, 30, 60, and any multiple of 60" (1 to 30 only for
+ * high-resolution metrics); anything else is refused.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricStat.html
+ */
+function checkPeriod(period: number, parameter = "Period"): void {
+  if (![1, 5, 10, 20, 30].includes(period) && period % 60 !== 0)
+    throw invalidParameterValue(`The parameter ${parameter} must be 1, 5, 10, 20, 30 or a multiple of 60.`);
+}
+
+/** `p90`, `p99.9`: percentiles of the raw values, by nearest rank. */
+const PERCENTILE = /^p(\d{1,2}(\.\d{1,10})?|100)$/;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] ?? Number.NaN;
+}
+
+/**
+ * Statistics or ExtendedStatistics (percentiles), not both.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricStatistics.html
+ */
 export function getMetricStatistics(store: Datum[], input: Input): Output {
   const namespace = str(input, "Namespace");
   const metricName = str(input, "MetricName");
   const period = num(input, "Period");
   if (namespace === undefined) throw missingParameter("Namespace");
   if (metricName === undefined) throw missingParameter("MetricName");
-  if (period === undefined || period < 1) throw missingParameter("Period");
+  if (period === undefined) throw missingParameter("Period");
+  checkPeriod(period);
   const { start, end } = timeRange(input);
   const stats = strList(input, "Statistics") as Stat[];
-  if (stats.length === 0) throw missingParameter("Statistics");
+  const extended = strList(input, "ExtendedStatistics");
+  if (stats.length > 0 && extended.length > 0)
+    throw new AwsError(
+      "InvalidParameterCombination",
+      "Must specify either Statistics or ExtendedStatistics, but not both.",
+    );
+  if (stats.length === 0 && extended.length === 0) throw missingParameter("Statistics or ExtendedStatistics");
+  for (const e of extended) {
+    if (!PERCENTILE.test(e))
+      throw invalidParameterValue(`The value ${e} for parameter ExtendedStatistics is invalid.`);
+  }
   const sel = { namespace, metricName, dimensions: readDimensions(input), unit: str(input, "Unit") };
   const datapoints = buckets(store, sel, start, end, period).map(({ timestamp, points }) => {
     const agg = aggregate(points);
     const point: { [key: string]: Output } = { Timestamp: timestamp };
     for (const s of stats) point[s] = agg[s];
+    if (extended.length > 0) {
+      const values = points.flatMap((p) => p.values);
+      point.ExtendedStatistics = new OutputMap(
+        Object.fromEntries(extended.map((e) => [e, percentile(values, Number(e.slice(1)))])),
+      );
+    }
     point.Unit = sel.unit ?? points[0]?.unit ?? "None";
     return point;
   });
@@ -171,18 +214,21 @@ export function listMetrics(store: Datum[], input: Input): Output {
 }
 
 /**
- * MetricStat queries only; math expressions are not emulated.
+ * MetricStat queries and a subset of metric math (`metric-math.ts`); queries with ReturnData=false
+ * are computed for expressions but not returned.
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
  */
 export function getMetricData(store: Datum[], input: Input): Output {
   const { start, end } = timeRange(input);
   const descending = (str(input, "ScanBy") ?? "TimestampDescending") === "TimestampDescending";
-  const queries = objList(input, "MetricDataQueries").filter((q) => bool(q, "ReturnData") !== false);
-  const results = queries.map((q) => {
+  const queries = objList(input, "MetricDataQueries");
+  const series = new Map<string, Series>();
+  const metrics: Series[] = [];
+  const labels = new Map<string, string>();
+  for (const q of queries) {
     const id = str(q, "Id") ?? "";
     const stat = obj(q, "MetricStat");
-    if (!stat)
-      throw invalidParameterValue(`Query ${id}: only MetricStat queries are supported by the emulator`);
+    if (!stat) continue;
     const metric = obj(stat, "Metric") ?? {};
     const sel = {
       namespace: str(metric, "Namespace") ?? "",
@@ -190,19 +236,46 @@ export function getMetricData(store: Datum[], input: Input): Output {
       dimensions: readDimensions(metric),
       unit: str(stat, "Unit"),
     };
-    const statName = (str(stat, "Stat") ?? "Average") as Stat;
-    const rows = buckets(store, sel, start, end, num(stat, "Period") ?? 60).map(({ timestamp, points }) => ({
-      timestamp,
-      value: aggregate(points)[statName] ?? Number.NaN,
-    }));
-    if (descending) rows.reverse();
-    return {
-      Id: id,
-      Label: str(q, "Label") ?? sel.metricName,
-      Timestamps: rows.map((r) => r.timestamp),
-      Values: rows.map((r) => r.value),
-      StatusCode: "Complete",
-    };
-  });
+    const statName = str(stat, "Stat") ?? "Average";
+    const period = num(stat, "Period") ?? 60;
+    checkPeriod(period, `MetricDataQueries.${id}.MetricStat.Period`);
+    const s: Series = new Map(
+      buckets(store, sel, start, end, period).map(({ timestamp, points }) => [
+        timestamp.getTime(),
+        PERCENTILE.test(statName)
+          ? percentile(
+              points.flatMap((p) => p.values),
+              Number(statName.slice(1)),
+            )
+          : (aggregate(points)[statName as Stat] ?? Number.NaN),
+      ]),
+    );
+    series.set(id, s);
+    metrics.push(s);
+    labels.set(id, sel.metricName);
+  }
+  for (const q of queries) {
+    const id = str(q, "Id") ?? "";
+    const expression = str(q, "Expression");
+    if (obj(q, "MetricStat")) continue;
+    if (expression === undefined)
+      throw invalidParameterValue(`Query ${id} must have exactly one of MetricStat and Expression.`);
+    series.set(id, evaluateExpression(expression, id, series, metrics));
+    labels.set(id, id);
+  }
+  const results = queries
+    .filter((q) => bool(q, "ReturnData") !== false)
+    .map((q) => {
+      const id = str(q, "Id") ?? "";
+      const rows = [...(series.get(id) ?? new Map<number, number>())].sort(([a], [b]) => a - b);
+      if (descending) rows.reverse();
+      return {
+        Id: id,
+        Label: str(q, "Label") ?? labels.get(id) ?? id,
+        Timestamps: rows.map(([t]) => new Date(t)),
+        Values: rows.map(([, v]) => v),
+        StatusCode: "Complete",
+      };
+    });
   return { MetricDataResults: results, Messages: [] };
 }

@@ -3,8 +3,10 @@ import { AwsError } from "../errors";
 import type { Input } from "../protocol/input";
 import type { Output } from "../protocol/xml";
 import { deregisterImage, registerImage } from "./images";
+import { describeInstanceStatus } from "./instance-status";
 import {
   describeInstances,
+  rebootInstances,
   runInstances,
   startInstances,
   stopInstances,
@@ -22,9 +24,11 @@ type Operation = (ctx: Ec2Context, input: Input) => Output;
 const OPERATIONS: Record<string, Operation> = {
   RunInstances: runInstances,
   DescribeInstances: describeInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
   TerminateInstances: terminateInstances,
   StopInstances: stopInstances,
   StartInstances: startInstances,
+  RebootInstances: rebootInstances,
   CreateVolume: createVolume,
   AttachVolume: attachVolume,
   DetachVolume: detachVolume,
@@ -42,6 +46,9 @@ const OPERATIONS: Record<string, Operation> = {
   DescribeRegions: describeRegions,
   DescribeAvailabilityZones: describeAvailabilityZones,
 };
+
+/** The EC2 actions the emulator serves (their input shapes are kept in `models/ec2.json`). */
+export const EC2_ACTIONS: readonly string[] = Object.keys(OPERATIONS);
 
 export interface Ec2Options {
   clock: EmulatorClock;

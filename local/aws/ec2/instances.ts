@@ -1,7 +1,14 @@
 import { AwsError, invalidParameterValue, missingParameter } from "../errors";
 import { bool, type Input, num, obj, objList, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
-import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
+import {
+  type FilterValues,
+  matchesAll,
+  PAGE_RANGES,
+  paginate,
+  readFilters,
+  tagFilterValues,
+} from "./filters";
 import { type Ec2Context, type Instance, type InstanceStateName, newId, type Volume } from "./model";
 import { getInstance } from "./resources";
 import { tagSet, tagsFor } from "./tags";
@@ -16,7 +23,7 @@ const STATE_CODES: Record<InstanceStateName, number> = {
   stopped: 80,
 };
 
-function stateOf(name: InstanceStateName): Output {
+export function stateOf(name: InstanceStateName): Output {
   return { code: STATE_CODES[name], name };
 }
 
@@ -27,7 +34,7 @@ const attachedIndex = new WeakMap<Ec2Context["region"], Map<string, Volume[]>>()
  * the index is dropped at the next microtask), so rendering a page of 1,000 instances does not
  * scan every volume once per instance, and no later request sees a stale index.
  */
-function attachedVolumes(ctx: Ec2Context, instanceId: string): Volume[] {
+export function attachedVolumes(ctx: Ec2Context, instanceId: string): Volume[] {
   let byInstance = attachedIndex.get(ctx.region);
   if (!byInstance) {
     const index = new Map<string, Volume[]>();
@@ -46,13 +53,18 @@ function attachedVolumes(ctx: Ec2Context, instanceId: string): Volume[] {
   return byInstance.get(instanceId) ?? [];
 }
 
-function render(ctx: Ec2Context, i: Instance): { [key: string]: Output } {
+const privateDnsName = (i: Instance) => `ip-${i.privateIpAddress.replace(/\./g, "-")}.ec2.internal`;
+
+/** `state`: the state to show instead of the stored one (RunInstances answers `pending`). */
+function render(ctx: Ec2Context, i: Instance, state = i.state): { [key: string]: Output } {
   const volumes = attachedVolumes(ctx, i.instanceId);
   return {
     instanceId: i.instanceId,
     imageId: i.imageId,
-    instanceState: stateOf(i.state),
-    privateDnsName: `ip-${i.privateIpAddress.replace(/\./g, "-")}.ec2.internal`,
+    instanceState: stateOf(state),
+    privateDnsName: privateDnsName(i),
+    keyName: i.keyName,
+    stateReason: i.stateReason,
     instanceType: i.instanceType,
     launchTime: i.launchTime,
     placement: { availabilityZone: i.availabilityZone, tenancy: "default" },
@@ -73,7 +85,7 @@ function render(ctx: Ec2Context, i: Instance): { [key: string]: Output } {
   };
 }
 
-function instanceFilter(ctx: Ec2Context, i: Instance): FilterValues {
+export function instanceFilter(ctx: Ec2Context, i: Instance): FilterValues {
   const fields: Record<string, string[]> = {
     "instance-id": [i.instanceId],
     "instance-state-name": [i.state],
@@ -85,6 +97,14 @@ function instanceFilter(ctx: Ec2Context, i: Instance): FilterValues {
     "root-device-name": [i.rootDeviceName],
     "private-ip-address": [i.privateIpAddress],
     "block-device-mapping.volume-id": attachedVolumes(ctx, i.instanceId).map((v) => v.volumeId),
+    "owner-id": [ctx.accountId],
+    architecture: ["x86_64"],
+    "private-dns-name": [privateDnsName(i)],
+    "key-name": i.keyName !== undefined ? [i.keyName] : [],
+    "state-reason-code": i.stateReason ? [i.stateReason.code] : [],
+    "state-reason-message": i.stateReason ? [i.stateReason.message] : [],
+    "root-device-type": ["ebs"],
+    tenancy: ["default"],
   };
   return (name) => fields[name] ?? tagFilterValues(i.tags, name);
 }
@@ -117,6 +137,7 @@ export function runInstances(ctx: Ec2Context, input: Input): Output {
       launchTime: ctx.clock.now(),
       rootDeviceName: str(mappings[0] ?? {}, "DeviceName") ?? "/dev/xvda",
       privateIpAddress: `10.0.${Math.floor(ipCounter / 250) % 250}.${(ipCounter % 250) + 1}`,
+      ...(str(input, "KeyName") !== undefined ? { keyName: str(input, "KeyName") } : {}),
       tags: tagsFor(input, "instance"),
     };
     ctx.region.instances.set(instance.instanceId, instance);
@@ -148,7 +169,8 @@ export function runInstances(ctx: Ec2Context, input: Input): Output {
     reservationId,
     ownerId: ctx.accountId,
     groupSet: [],
-    instancesSet: launched.map((i) => render(ctx, i)),
+    // AWS answers `pending`; the emulator's instances are `running` by the next call.
+    instancesSet: launched.map((i) => render(ctx, i, "pending")),
   };
 }
 
@@ -159,7 +181,7 @@ export function describeInstances(ctx: Ec2Context, input: Input): Output {
     ids.length > 0 ? ids.map((id) => getInstance(ctx, id)) : [...ctx.region.instances.values()];
   const filters = readFilters(input);
   const matching = selected.filter((i) => matchesAll(filters, instanceFilter(ctx, i)));
-  const page = paginate(matching, input, [5, 1000], ids.length > 0);
+  const page = paginate(matching, input, PAGE_RANGES.DescribeInstances, ids.length > 0);
   const reservations = new Map<string, Instance[]>();
   for (const i of page.items)
     reservations.set(i.reservationId, [...(reservations.get(i.reservationId) ?? []), i]);
@@ -173,6 +195,11 @@ export function describeInstances(ctx: Ec2Context, input: Input): Output {
     nextToken: page.nextToken,
   };
 }
+
+const USER_SHUTDOWN = {
+  code: "Client.UserInitiatedShutdown",
+  message: "Client.UserInitiatedShutdown: User initiated shutdown",
+};
 
 function changeState(ctx: Ec2Context, input: Input, to: InstanceStateName): Output {
   const ids = strList(input, "InstanceId");
@@ -188,6 +215,8 @@ function changeState(ctx: Ec2Context, input: Input, to: InstanceStateName): Outp
         );
       }
       i.state = to;
+      if (to === "running") delete i.stateReason;
+      else i.stateReason = USER_SHUTDOWN;
       if (to === "terminated") {
         for (const v of attachedVolumes(ctx, i.instanceId)) {
           if (v.attachment?.deleteOnTermination) ctx.region.volumes.delete(v.volumeId);
@@ -205,3 +234,21 @@ export const terminateInstances = (ctx: Ec2Context, input: Input) => changeState
 export const stopInstances = (ctx: Ec2Context, input: Input) => changeState(ctx, input, "stopped");
 /** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_StartInstances.html */
 export const startInstances = (ctx: Ec2Context, input: Input) => changeState(ctx, input, "running");
+
+/**
+ * A reboot keeps the instance `running` (one that is not running cannot be rebooted).
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RebootInstances.html
+ */
+export function rebootInstances(ctx: Ec2Context, input: Input): Output {
+  const ids = strList(input, "InstanceId");
+  if (ids.length === 0) throw missingParameter("InstanceId");
+  for (const i of ids.map((id) => getInstance(ctx, id))) {
+    if (i.state !== "running" && i.state !== "pending") {
+      throw new AwsError(
+        "IncorrectState",
+        `The instance '${i.instanceId}' is not in a state from which it can be rebooted.`,
+      );
+    }
+  }
+  return { return: true };
+}

@@ -22,6 +22,10 @@ export interface Volume {
   createTime: Date;
   attachment: Attachment | undefined;
   tags: Tags;
+  /** Provisioned IOPS and throughput (MiB/s) as requested; the type's defaults when absent. */
+  iops?: number;
+  throughput?: number;
+  multiAttachEnabled?: boolean;
   /** Start of the last snapshot of this volume, for the per-volume snapshot rate (`EbsLimits`). */
   lastSnapshotMs?: number;
   /** Set when the volume could not be created (its KMS key is missing): it stays in state `error`. */
@@ -46,6 +50,10 @@ export interface Instance {
   launchTime: Date;
   rootDeviceName: string;
   privateIpAddress: string;
+  /** The key pair named at launch (`KeyName`), if any. */
+  keyName?: string | undefined;
+  /** Why the instance last left `running`, as AWS reports it (`Client.UserInitiatedShutdown`). */
+  stateReason?: { code: string; message: string };
   tags: Tags;
 }
 

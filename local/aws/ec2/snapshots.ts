@@ -1,7 +1,14 @@
 import { AwsError, missingParameter } from "../errors";
 import { bool, type Input, str, strList } from "../protocol/input";
 import type { Output } from "../protocol/xml";
-import { type FilterValues, matchesAll, paginate, readFilters, tagFilterValues } from "./filters";
+import {
+  type FilterValues,
+  matchesAll,
+  PAGE_RANGES,
+  paginate,
+  readFilters,
+  tagFilterValues,
+} from "./filters";
 import { checkCopyLimit, checkSnapshotLimits } from "./limits";
 import { type Ec2Context, newId, type Snapshot } from "./model";
 import { getSnapshot, getVolume } from "./resources";
@@ -162,7 +169,7 @@ export function describeSnapshots(ctx: Ec2Context, input: Input): Output {
   const owned = owners.length === 0 || owners.some((o) => o === "self" || o === ctx.accountId);
   const filters = readFilters(input);
   const matching = owned ? selected.filter((s) => matchesAll(filters, snapshotFilter(ctx, s))) : [];
-  const page = paginate(matching, input, [5, 1000], ids.length > 0);
+  const page = paginate(matching, input, PAGE_RANGES.DescribeSnapshots, ids.length > 0);
   return { snapshotSet: page.items.map((s) => render(ctx, s)), nextToken: page.nextToken };
 }
 

@@ -229,6 +229,7 @@ const BUILDERS: Record<string, CheckBuilder> = {
   StartInstances: onEach("StartInstances", "InstanceId"),
   StopInstances: onEach("StopInstances", "InstanceId"),
   TerminateInstances: onEach("TerminateInstances", "InstanceId"),
+  RebootInstances: onEach("RebootInstances", "InstanceId"),
   RegisterImage: (s) => [check(s, "RegisterImage", arn.image(s, "*", s.region))],
   DeregisterImage: onOne("DeregisterImage", "ImageId"),
 };

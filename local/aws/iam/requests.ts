@@ -60,6 +60,7 @@ function cloudWatchChecks(r: Route, env: RequestEnvironment, base: RequestContex
     ];
     return [single(action, alarmArn(str(r.input, "AlarmName") ?? ""), base, extra)];
   }
+  if (r.action === "SetAlarmState") return [single(action, alarmArn(str(r.input, "AlarmName") ?? ""), base)];
   if (r.action === "DeleteAlarms")
     return strList(r.input, "AlarmNames").map((n) => single(action, alarmArn(n), base));
   return [single(action, "*", base)];
@@ -71,7 +72,7 @@ function cloudWatchChecks(r: Route, env: RequestEnvironment, base: RequestContex
  */
 function snsChecks(r: Route, env: RequestEnvironment, base: RequestContext): AuthorizationCheck[] {
   const action = `sns:${r.action}`;
-  const topicArn = str(r.input, "TopicArn") ?? str(r.input, "TargetArn");
+  const topicArn = str(r.input, "TopicArn") ?? str(r.input, "TargetArn") ?? str(r.input, "ResourceArn");
   if (r.action === "CreateTopic")
     return [
       single(

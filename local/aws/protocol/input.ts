@@ -62,21 +62,74 @@ export function date(input: Input, key: string): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-/** Folds `A.1.B=x` form keys into `{ A: { "1": { B: "x" } } }`. */
+/**
+ * Key path segments that would reach `Object.prototype` if a tree were built of ordinary objects.
+ * The trees here have no prototype, but a segment of these names is refused all the same: AWS has
+ * no parameter called so, and a caller that copies the tree into an ordinary object stays safe.
+ */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** An empty tree node: no prototype, so no key of a request can reach or shadow `Object.prototype`. */
+export function node(): Input {
+  return Object.create(null) as Input;
+}
+
+/**
+ * A request whose encoding cannot be read: a bad form key, invalid JSON, a bad gzip stream. The
+ * server answers it in the service's own protocol (`MalformedQueryString`, `SerializationException`).
+ */
+export class MalformedInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MalformedInputError";
+  }
+}
+
+/** Folds `A.1.B=x` form keys into `{ A: { "1": { B: "x" } } }`, of prototype-less nodes. */
 export function parseForm(body: string): Input {
-  const root: Input = {};
+  const root = node();
   for (const [key, value] of new URLSearchParams(body)) {
     const parts = key.split(".");
-    let node = root;
+    for (const part of parts) {
+      if (part === "") throw new MalformedInputError(`The parameter name '${key}' is malformed`);
+      if (FORBIDDEN_KEYS.has(part)) throw new MalformedInputError(`The parameter name '${key}' is not valid`);
+    }
+    let at = root;
     parts.forEach((part, i) => {
       if (i === parts.length - 1) {
-        node[part] = value;
+        at[part] = value;
         return;
       }
-      const next = node[part];
-      if (next === null || typeof next !== "object") node[part] = {};
-      node = node[part] as Input;
+      const next = at[part];
+      if (next === null || typeof next !== "object") at[part] = node();
+      at = at[part] as Input;
     });
   }
   return root;
+}
+
+/** Copies a parsed JSON value into prototype-less nodes, refusing the forbidden keys. */
+function detach(value: unknown, path: string): unknown {
+  if (Array.isArray(value)) return value.map((v, n) => detach(v, `${path}[${n}]`));
+  if (value === null || typeof value !== "object") return value;
+  const copy = node();
+  for (const [k, v] of Object.entries(value)) {
+    if (FORBIDDEN_KEYS.has(k)) throw new MalformedInputError(`The member '${path}${k}' is not valid`);
+    copy[k] = detach(v, `${path}${k}.`);
+  }
+  return copy;
+}
+
+/** An awsJson body: an empty body is `{}`; anything but a JSON object is refused. */
+export function parseJson(body: string): Input {
+  if (body.trim() === "") return node();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    throw new MalformedInputError(`The request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new MalformedInputError("The request body must be a JSON object");
+  return detach(parsed, "") as Input;
 }

@@ -1,5 +1,5 @@
 import type { AwsError } from "../errors";
-import { document, element, type Output } from "./xml";
+import { document, element, type Output, OutputMap } from "./xml";
 
 /** An HTTP reply, ready to write. */
 export interface Reply {
@@ -12,7 +12,12 @@ const XML = { "content-type": "text/xml;charset=UTF-8" };
 
 function children(output: Output, itemName: string): string {
   if (output === undefined) return "";
-  if (typeof output !== "object" || Array.isArray(output) || output instanceof Date) {
+  if (
+    typeof output !== "object" ||
+    Array.isArray(output) ||
+    output instanceof Date ||
+    output instanceof OutputMap
+  ) {
     throw new TypeError("an operation's output must be a structure");
   }
   return Object.entries(output)
@@ -56,6 +61,7 @@ export function queryErrorReply(error: AwsError, xmlns: string, requestId: strin
 /** awsJson1_0 represents timestamps as epoch seconds. */
 function toJson(value: Output): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
+  if (value instanceof OutputMap) return toJson(value.entries);
   if (Array.isArray(value)) return value.map(toJson);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
@@ -78,11 +84,16 @@ export function jsonReply(output: Output, requestId: string): Reply {
  * A JSON error for a service in awsQuery-compatible mode: the `x-amzn-query-error` header carries
  * the query error code so the SDK reports the same code under both protocols.
  */
-export function jsonErrorReply(error: AwsError, errorType: string, requestId: string): Reply {
+export function jsonErrorReply(
+  error: AwsError,
+  errorType: string,
+  requestId: string,
+  contentType = JSON_TYPE["content-type"],
+): Reply {
   return {
     status: error.status,
     headers: {
-      ...JSON_TYPE,
+      "content-type": contentType,
       "x-amzn-requestid": requestId,
       "x-amzn-query-error": `${error.code};${error.sender}`,
     },

@@ -1,5 +1,21 @@
 /** Values an operation returns; rendered as XML (query protocols) or JSON (awsJson1_0). */
-export type Output = string | number | boolean | Date | undefined | Output[] | { [key: string]: Output };
+export type Output =
+  | string
+  | number
+  | boolean
+  | Date
+  | undefined
+  | OutputMap
+  | Output[]
+  | { [key: string]: Output };
+
+/**
+ * A modeled map (e.g. a datapoint's ExtendedStatistics): a JSON object in awsJson, and
+ * `<entry><key>k</key><value>v</value></entry>` children in the query protocols.
+ */
+export class OutputMap {
+  constructor(readonly entries: Record<string, Output>) {}
+}
 
 function escapeXml(s: string): string {
   return s
@@ -21,6 +37,12 @@ export function element(name: string, value: Output, itemName: string): string {
     return `<${name}>${items}</${name}>`;
   }
   if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
+  if (value instanceof OutputMap) {
+    const entries = Object.entries(value.entries)
+      .map(([k, v]) => `<entry>${element("key", k, itemName)}${element("value", v, itemName)}</entry>`)
+      .join("");
+    return `<${name}>${entries}</${name}>`;
+  }
   if (typeof value === "object") {
     const children = Object.entries(value)
       .map(([k, v]) => element(k, v, itemName))
