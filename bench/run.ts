@@ -51,6 +51,8 @@ interface Figures {
   /** The most common reason among the failed drives, for diagnosis. */
   commonFailure: string | null;
   cpuSeconds: number;
+  /** Real seconds this measured run took on this machine (simulated time runs far faster). */
+  realSeconds: number;
   peakRssMB: number;
 }
 
@@ -193,6 +195,7 @@ async function measure(
   const quotasBefore = emulator.quotaStats();
   const cpuBefore = process.cpuUsage();
   const startMs = clock.nowMs();
+  const realStart = performance.now();
   peakRss = process.memoryUsage().rss;
   let measured: Measured;
   let sfnViolations = 0;
@@ -218,6 +221,7 @@ async function measure(
     makespan,
     calls,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    realSeconds: (performance.now() - realStart) / 1000,
     peakRssMB: peakRss / 2 ** 20,
     rejectedCalls: rejectedEc2Calls(quotasBefore, quotasAfter),
     quotaViolations:
@@ -269,6 +273,7 @@ function figures(m: Awaited<ReturnType<typeof measure>>, lb: number, volumes: nu
       m.failed.map((d) => (d.reason ?? "").replace(/(snap|vol|i)-[0-9a-f]+/g, "$1-…")),
     ),
     cpuSeconds: round(m.cpuSeconds, 1),
+    realSeconds: round(m.realSeconds, 1),
     peakRssMB: round(m.peakRssMB, 0),
   };
 }
@@ -297,6 +302,7 @@ function printTable(results: (Figures & { baseline: Figures })[]): void {
     ["rejected EC2 calls", (f) => `${f.rejectedCalls} (${f.rejectedCallsPercent}% of EC2 calls)`],
     ["drives failed by throttling", (f) => `${f.throttleFailures} (of ${f.failedDrives} failed)`],
     ["CPU seconds", (f) => `${f.cpuSeconds}`],
+    ["real seconds (this run)", (f) => `${f.realSeconds}`],
     ["peak RSS", (f) => `${f.peakRssMB} MB`],
   ];
   for (const r of results) {
