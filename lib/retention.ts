@@ -132,7 +132,11 @@ export function keptByPolicy(
   );
   const kept = new Set<string>();
   const newest = ordered[0];
-  if (newest) kept.add(newest.id);
+  // The newest is always kept; snapshots started in the same instant are all "the newest".
+  for (const s of ordered) {
+    if (s.startTime.getTime() !== newest?.startTime.getTime()) break;
+    kept.add(s.id);
+  }
   for (const rule of policy.rules) {
     let remaining = rule.count;
     let lastPeriod: string | undefined;

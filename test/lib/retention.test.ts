@@ -159,6 +159,15 @@ describe("pruneCandidates", () => {
     );
   });
 
+  it("keeps every snapshot that started in the same instant as the newest (a tie is no reason to delete)", () => {
+    const at = new Date("2026-03-01T03:00:00Z");
+    const snaps = [
+      { id: "snap-a", startTime: at, state: "completed", managed: false },
+      { id: "snap-b", startTime: at, state: "completed", managed: true },
+    ];
+    expect(pruneCandidates(snaps, policy("1d"))).toEqual([]);
+  });
+
   it("offers nothing more when the policy is applied again to what is left", () => {
     fc.assert(
       fc.property(snapshotFacts, policyText, (snaps, text) => {
