@@ -207,6 +207,8 @@ async function main(): Promise<void> {
           const okPrimary = d.snapshotState === "completed";
           const okDr = okPrimary && d.drSnapshotId !== null && d.status === "ok";
           missingRecoveryPoints += (okPrimary ? 0 : 1) + (okDr ? 0 : 1);
+          // Diagnostics on stderr: which drive, and why (stdout stays the report).
+          if (!okDr) process.stderr.write(`soak: day ${day}: ${d.host} ${d.device}: ${d.reason}\n`);
         }
         for (const region of [REGION, DR_REGION]) {
           const ofRun = (await listAll(admin(region), clock)).filter(

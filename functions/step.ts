@@ -32,7 +32,12 @@ const schema = z.object({
   drKmsKeyId: z.string().default(""),
 });
 
-/** One step of one volume's backup (lib/drive-step.ts); the state machine waits between steps. */
-export const { make, handler } = defineHandler("step", schema, (input, { deps }) =>
-  stepDrive(input as unknown as Parameters<typeof stepDrive>[0], deps),
-);
+/**
+ * One step of one volume's backup (lib/drive-step.ts); the state machine waits between steps. It
+ * answers with the iteration's whole state: a step that answered resets the count of steps that
+ * ended without an answer, so only consecutive crashes give a drive up.
+ */
+export const { make, handler } = defineHandler("step", schema, async (input, { deps }) => {
+  const progress = await stepDrive(input as unknown as Parameters<typeof stepDrive>[0], deps);
+  return { item: input.item, progress, drKmsKeyId: input.drKmsKeyId, uncertain: false, attempts: 0 };
+});
