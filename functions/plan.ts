@@ -31,7 +31,7 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
       bucket: config.bucket,
     },
     deps,
-    new Budgets({}, config.apiHeadroom),
+    new Budgets(config.apiHeadroom),
   );
   const drives = plan.instances.flatMap((i) => i.drives);
   const slots = timetable(drives, {

@@ -2,7 +2,8 @@
  * Client-side token buckets that mirror EC2's per-action, per-region API throttling
  * (../shared/aws-limits.md), so snapfleet paces its own calls instead of being throttled. They
  * run below AWS's rates by `headroom`, because the account's buckets are shared with every
- * other tool. Their state is plain data, carried from one coordinator invocation to the next.
+ * other tool. Plan paces its Describe calls with them; the run's other calls keep to the
+ * timetable (lib/timetable.ts), which uses the same bucket figures.
  */
 export interface BucketSpec {
   capacity: number;
@@ -26,11 +27,9 @@ export type BucketName = keyof typeof EC2_BUCKETS;
 
 export class Budgets {
   private readonly specs: Record<string, BucketSpec> = {};
+  private readonly state: Record<string, BucketState> = {};
 
-  constructor(
-    private readonly state: Record<string, BucketState>,
-    headroom: number,
-  ) {
+  constructor(headroom: number) {
     for (const [name, spec] of Object.entries(EC2_BUCKETS)) {
       this.specs[name] = {
         capacity: spec.capacity * (1 - headroom),
@@ -63,9 +62,5 @@ export class Budgets {
     const spec = this.specs[name] as BucketSpec;
     const needed = Math.min(n, spec.capacity) - b.tokens;
     return needed <= 0 ? 0 : Math.ceil((needed / spec.perSecond) * 1000);
-  }
-
-  snapshot(): Record<string, BucketState> {
-    return this.state;
   }
 }

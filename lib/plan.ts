@@ -90,7 +90,7 @@ const DESCRIBE_VOLUMES_BATCH = 200;
  * snapfleet manages (one paginated DescribeSnapshots per region and run, never one per volume), and
  * decides per volume what this run prunes once its new snapshot is completed.
  */
-export async function planRun(props: PlanProps, deps: Deps, budgets = new Budgets({}, 0.1)): Promise<Plan> {
+export async function planRun(props: PlanProps, deps: Deps, budgets = new Budgets(0.1)): Promise<Plan> {
   const now = deps.clock.now();
   const describe = <T>(region: string, call: () => Promise<T>) => paced(budgets, region, deps, call);
   const discovered = await listInstances(props.region, deps, describe);
@@ -245,12 +245,13 @@ function failedSnapshots(snapshots: Snapshot[] | undefined, runId: string): stri
  */
 async function holdBack(plan: Plan, listed: Snapshot[], props: PlanProps, deps: Deps): Promise<Plan["held"]> {
   const byId = new Map(listed.map((s) => [s.SnapshotId ?? "", s]));
+  const tagsOf = new Map(listed.map((s) => [s.SnapshotId ?? "", toTagMap(s.Tags)]));
   const candidates = [
     ...plan.instances.flatMap((i) => i.drives.flatMap((d) => [...d.prune, ...d.drPrune])),
     ...plan.orphans.flatMap((o) => o.prune),
   ];
   const recent = deps.clock.now().getTime() - MAX_RUN_SECONDS * 1000;
-  const runOf = (id: string) => toTagMap(byId.get(id)?.Tags)[TAG.run] ?? "";
+  const runOf = (id: string) => tagsOf.get(id)?.[TAG.run] ?? "";
   const recentRuns = candidates
     .filter((id) => (byId.get(id)?.StartTime?.getTime() ?? 0) > recent && runOf(id) !== props.runId)
     .map(runOf)
@@ -258,8 +259,9 @@ async function holdBack(plan: Plan, listed: Snapshot[], props: PlanProps, deps: 
   const going = props.bucket ? await runsInProgress(props.bucket, recentRuns, deps) : new Set<string>();
   const copying = new Set(
     listed
-      .filter((s) => s.State === "pending" && toTagMap(s.Tags)[TAG.sourceSnapshot])
-      .map((s) => toTagMap(s.Tags)[TAG.sourceSnapshot] as string),
+      .filter((s) => s.State === "pending")
+      .map((s) => tagsOf.get(s.SnapshotId ?? "")?.[TAG.sourceSnapshot])
+      .filter((source): source is string => Boolean(source)),
   );
   const held: Plan["held"] = [];
   const why = (id: string): string | undefined => {
