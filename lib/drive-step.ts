@@ -3,7 +3,7 @@ import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { type DeleteOutcome, deleteSnapshots } from "./prune";
 import { backoffMs, isThrottle, isTransient, withRetry } from "./retry";
-import { copyToDr, createSnapshot, itemKeys } from "./snapshot";
+import { copyToDr, createSnapshot, describeSnapshot, itemKeys } from "./snapshot";
 import { TAG } from "./tags";
 import { guessCopySeconds, guessSnapshotSeconds, MARGIN_SECONDS } from "./timetable";
 
@@ -125,7 +125,7 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
   }
 
   if (progress.phase === "snapshotting") {
-    const snapshot = await look(item.region, progress.snapshotId ?? "", deps);
+    const snapshot = await describeSnapshot(item.region, progress.snapshotId ?? "", deps);
     if (!snapshot)
       return fail(
         `Snapshot ${progress.snapshotId} in ${item.region} no longer exists (deleted outside snapfleet?)`,
@@ -190,7 +190,7 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
   }
 
   if (progress.phase === "copying") {
-    const copy = await look(item.drRegion, progress.copyId ?? "", deps);
+    const copy = await describeSnapshot(item.drRegion, progress.copyId ?? "", deps);
     if (!copy)
       return fail(
         `DR copy ${progress.copyId} in ${item.drRegion} no longer exists (deleted outside snapfleet?)`,
@@ -264,20 +264,6 @@ async function findRunSnapshot(
     `DescribeSnapshots in ${region}`,
   );
   return result.Snapshots?.find((s) => s.State !== "error")?.SnapshotId;
-}
-
-async function look(region: string, snapshotId: string, deps: Deps): Promise<Snapshot | undefined> {
-  try {
-    const result = await withRetry(
-      () => deps.ec2(region).send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })),
-      deps,
-      `DescribeSnapshots ${snapshotId}`,
-    );
-    return result.Snapshots?.[0];
-  } catch (error) {
-    if ((error as { name?: string }).name === "InvalidSnapshot.NotFound") return undefined;
-    throw error;
-  }
 }
 
 /** From AWS's progress so far, when the snapshot should be done; at least 30 s from now. */

@@ -1,6 +1,7 @@
-import { DeleteSnapshotCommand, DescribeSnapshotsCommand } from "@aws-sdk/client-ec2";
+import { DeleteSnapshotCommand } from "@aws-sdk/client-ec2";
 import type { Deps } from "./deps";
 import { withRetry } from "./retry";
+import { describeSnapshot } from "./snapshot";
 
 export interface DeleteOutcome {
   /** Deleted now, or already gone (a repeated step finds what its earlier attempt deleted). */
@@ -62,11 +63,8 @@ export async function deleteSnapshots(
  * With DeleteSnapshot conditioned on the snapshot's snapfleet:managed tag, deleting a snapshot that
  * no longer exists is refused (there is no tag to match) rather than NotFound; one Describe tells.
  */
-async function isGone(region: string, id: string, deps: Deps): Promise<boolean> {
-  try {
-    await deps.ec2(region).send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }));
-    return false;
-  } catch (error) {
-    return (error as { name?: string }).name === "InvalidSnapshot.NotFound";
-  }
-}
+const isGone = (region: string, id: string, deps: Deps) =>
+  describeSnapshot(region, id, deps).then(
+    (snapshot) => snapshot === undefined,
+    () => false,
+  );

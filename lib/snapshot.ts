@@ -1,7 +1,13 @@
-import { CopySnapshotCommand, CreateSnapshotCommand } from "@aws-sdk/client-ec2";
+import {
+  CopySnapshotCommand,
+  CreateSnapshotCommand,
+  DescribeSnapshotsCommand,
+  type Snapshot,
+} from "@aws-sdk/client-ec2";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { copyDescription } from "./ownership";
+import { withRetry } from "./retry";
 import { copyTags, toTagList } from "./tags";
 
 export interface StartedSnapshot {
@@ -61,4 +67,23 @@ export async function copyToDr(
 /** What every log line about a drive carries (the run id is on the invocation's logger). */
 export function itemKeys(item: Pick<DriveItem, "instanceId" | "volumeId" | "device">) {
   return { instanceId: item.instanceId, volumeId: item.volumeId, device: item.device };
+}
+
+/** One snapshot as EC2 describes it now, or undefined when it no longer exists. */
+export async function describeSnapshot(
+  region: string,
+  snapshotId: string,
+  deps: Deps,
+): Promise<Snapshot | undefined> {
+  try {
+    const result = await withRetry(
+      () => deps.ec2(region).send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })),
+      deps,
+      `DescribeSnapshots ${snapshotId}`,
+    );
+    return result.Snapshots?.[0];
+  } catch (error) {
+    if ((error as { name?: string }).name === "InvalidSnapshot.NotFound") return undefined;
+    throw error;
+  }
 }
