@@ -13,7 +13,7 @@ import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { Config } from "../../lib/config";
 import { type Emulator, startEmulator } from "../../local/aws/server";
 import { VirtualClock } from "../../local/clock";
-import { localConfig } from "../../local/cycle";
+import { localConfig, runBackupCycle } from "../../local/cycle";
 import { applyStack } from "../../local/stack-on-emulator";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -155,3 +155,12 @@ export async function listSnapshots(aws: TestAws, region = "us-east-1"): Promise
 }
 
 export const DAY_MS = 86_400_000;
+
+/**
+ * One backup cycle, the real state machine on the embedded AWS: the run's outcome, every drive's
+ * record, and the newest digest SNS received (the run's own unless another run finished after it).
+ */
+export async function runCycle(aws: TestAws, overrides: Parameters<TestAws["config"]>[0] = {}) {
+  const { outcome, drives } = await runBackupCycle(aws.config(overrides), aws.clock);
+  return { ...outcome, drives, digest: aws.emulator.published().at(-1)?.message ?? "" };
+}

@@ -6,11 +6,12 @@ import {
   type Snapshot,
 } from "@aws-sdk/client-ec2";
 import type { DriveRecord } from "../../lib/drive";
-import { runBackupCycle } from "../../local/cycle";
+import { toTagList } from "../../lib/tags";
 import {
   DAY_MS,
   launchInstance,
   listSnapshots,
+  runCycle,
   seedSnapshot,
   startTestAws,
   type TestAws,
@@ -20,18 +21,13 @@ import {
  * Deletion safety (issue 11): what snapfleet must never delete, checked end to end on the embedded
  * AWS. Each case was a reproduced defect; the expected survivors are named by hand here.
  */
-const run = async (aws: TestAws, overrides: Parameters<TestAws["config"]>[0] = {}) => {
-  const { outcome, drives } = await runBackupCycle(aws.config(overrides), aws.clock);
-  return { ...outcome, drives, digest: aws.emulator.published().at(-1)?.message ?? "" };
-};
+const run = runCycle;
 
 const ids = async (aws: TestAws, region = "us-east-1") =>
   new Set((await listSnapshots(aws, region)).map((s) => s.SnapshotId));
 
-const toTags = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-
 const managedTags = (volumeId: string, instanceId: string, extra: Record<string, string> = {}) =>
-  toTags({
+  toTagList({
     "snapfleet:managed": "true",
     "snapfleet:instance-id": instanceId,
     "snapfleet:device": "/dev/xvda",

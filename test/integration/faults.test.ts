@@ -2,14 +2,7 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cl
 import { toTagMap } from "../../lib/tags";
 import type { FaultPlan } from "../../local/aws/faults/plan";
 import { runBackupCycle } from "../../local/cycle";
-import {
-  DAY_MS,
-  launchInstance,
-  listSnapshots,
-  seedSnapshot,
-  startTestAws,
-  type TestAws,
-} from "../helpers/aws";
+import { launchInstance, listSnapshots, startTestAws, type TestAws } from "../helpers/aws";
 
 /**
  * The worst day (issue 7): faults injected by the embedded AWS's fault plan. Every error ends

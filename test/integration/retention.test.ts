@@ -1,20 +1,17 @@
 import { CreateVolumeCommand, DeleteVolumeCommand, RegisterImageCommand } from "@aws-sdk/client-ec2";
 import type { DriveRecord } from "../../lib/drive";
-import { runBackupCycle } from "../../local/cycle";
 import {
   DAY_MS,
   launchInstance,
   listSnapshots,
+  runCycle,
   seedSnapshot,
   startTestAws,
   type TestAws,
 } from "../helpers/aws";
 
 /** Retention on the embedded AWS: the real state machine, then the snapshots that are left. */
-const run = async (aws: TestAws, overrides: Parameters<TestAws["config"]>[0] = {}) => {
-  const { outcome, drives } = await runBackupCycle(aws.config(overrides), aws.clock);
-  return { ...outcome, drives };
-};
+const run = runCycle;
 
 describe("invalid retention tags", () => {
   const INVALID = ["abc", "-1", "7x", "0", "", "100000d"];
