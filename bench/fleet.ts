@@ -17,12 +17,17 @@ export interface BenchFleet {
 
 const INSTANCES_PER_CALL = 10;
 
-export function volumeSizes(count: number, seed = 42): number[] {
+/** A seeded pseudo-random sequence in [0, 1), so every benchmark and soak sees the same fleet and faults. */
+export function seededRandom(seed: number): () => number {
   let x = seed;
-  const next = () => {
+  return () => {
     x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
     return x / 2 ** 31;
   };
+}
+
+export function volumeSizes(count: number, seed = 42): number[] {
+  const next = seededRandom(seed);
   return Array.from({ length: count }, (_, i) => (i % 2 === 0 ? 8 : 20 + Math.floor(next() * 480)));
 }
 

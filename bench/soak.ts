@@ -8,10 +8,10 @@ import {
   type Snapshot,
 } from "@aws-sdk/client-ec2";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { toTagMap } from "../lib/tags";
+import { toTagList, toTagMap } from "../lib/tags";
 import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
-import { buildFleet, startBenchAws } from "./fleet";
+import { buildFleet, seededRandom, startBenchAws } from "./fleet";
 
 /**
  * `npm run soak [-- --json]`: the chaos soak. 200 volumes, 30 simulated daily runs, 10% transient
@@ -35,15 +35,6 @@ const OVERLAP_DAYS = new Set([4, 11, 19]);
 const FOREIGN_DAYS = new Set([2, 9, 17, 25]);
 /** Share of Lambda task attempts killed after their handler ran (its AWS calls answered). */
 const CRASH_RATE = 0.03;
-
-/** A seeded pseudo-random sequence, so every soak injects the same crashes. */
-function seeded(seed: number): () => number {
-  let x = seed;
-  return () => {
-    x = (x * 1_103_515_245 + 12_345) % 2 ** 31;
-    return x / 2 ** 31;
-  };
-}
 
 /** The soak's own checks go through the same quotas and faults; they wait and repeat. */
 async function patiently<T>(clock: VirtualClock, call: () => Promise<T>): Promise<T> {
@@ -99,7 +90,7 @@ async function foreignSnapshots(ec2: EC2Client, clock: VirtualClock, count: numb
             TagSpecifications: [
               {
                 ResourceType: "snapshot",
-                Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+                Tags: toTagList(tags),
               },
             ],
           }),
@@ -174,7 +165,7 @@ async function main(): Promise<void> {
     let duplicateSnapshots = 0;
     let overlappingRuns = 0;
     let crashesInjected = 0;
-    const random = seeded(2026);
+    const random = seededRandom(2026);
     // Only the per-volume steps and the server reports: Plan and Summarize are retried as a whole.
     const crash = (task: { fn: string }) => {
       if ((task.fn !== "step" && task.fn !== "report") || random() >= CRASH_RATE) return false;
