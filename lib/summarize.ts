@@ -24,7 +24,7 @@ export interface RunFacts {
   tagProblems?: Plan["tagProblems"] | undefined;
   notOurs?: Plan["notOurs"] | undefined;
   held?: Plan["held"] | undefined;
-  /** Set when the coordinator itself failed: drives it had not finished are reported failed. */
+  /** Set when the Fleet map itself failed: drives without a record are reported failed with it. */
   abortedBecause?: string | undefined;
 }
 
@@ -211,9 +211,9 @@ function failedRecord(item: DriveItem, reason: string): DriveRecord {
   return recordOf({
     item,
     progress: {
-      phase: "start",
+      phase: "done",
       wakeAt: "",
-      done: false,
+      done: true,
       pruned: [],
       drPruned: [],
       errorsDeleted: [],
