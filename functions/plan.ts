@@ -39,11 +39,17 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
     headroom: config.apiHeadroom,
     copySlots: config.drRegion ? config.copyConcurrency : 0,
   });
-  const manifest = plan.instances.map((i) => ({
-    instanceId: i.instanceId,
-    host: i.host,
-    drives: i.drives.map((d) => ({ ...d, ...slots.get(d.volumeId) })),
-  }));
+  const manifest = plan.instances.map((i) => {
+    const scheduled = i.drives.map((d) => ({ ...d, ...slots.get(d.volumeId) }));
+    // A set is requested at its server's first slot: the drives' own slots then find it made.
+    const setAt = scheduled.map((d) => d.snapshotAt ?? plan.startedAt).sort()[0] ?? plan.startedAt;
+    return {
+      instanceId: i.instanceId,
+      host: i.host,
+      consistency: { ...i.consistency, setAt },
+      drives: scheduled,
+    };
+  });
   const meta: RunMeta = {
     runId: plan.runId,
     startedAt: plan.startedAt,

@@ -24,6 +24,7 @@ export const configSchema = z.object({
   SNAPFLEET_BUCKET: z.string().default(""),
   SNAPFLEET_DR_KMS_KEY: z.string().default(""),
   SNAPFLEET_COPY_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
+  SNAPFLEET_FREEZE_DOCUMENT: z.string().default("snapfleet-fsfreeze"),
   SNAPFLEET_API_HEADROOM: z.coerce.number().min(0).max(0.9).default(0.1),
   AWS_ENDPOINT_URL: z.string().optional(),
 });
@@ -58,6 +59,8 @@ export interface Config {
   copyConcurrency: number;
   /** Share of each EC2 API bucket left to other tools in the account. */
   apiHeadroom: number;
+  /** The stack's SSM document that freezes a Linux server's file systems (with a watchdog). */
+  freezeDocument: string;
   endpoint: string | undefined;
 }
 
@@ -83,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drKmsKeyId: e.SNAPFLEET_DR_KMS_KEY,
     copyConcurrency: e.SNAPFLEET_COPY_CONCURRENCY,
     apiHeadroom: e.SNAPFLEET_API_HEADROOM,
+    freezeDocument: e.SNAPFLEET_FREEZE_DOCUMENT,
     endpoint: e.AWS_ENDPOINT_URL,
   };
 }

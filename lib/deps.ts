@@ -2,6 +2,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import type { Config } from "./config";
 
 /** Time as domain code sees it: the wall clock on Lambda, simulated time in local runs. */
@@ -23,6 +24,8 @@ export interface Deps {
   ec2(region: string): EC2Client;
   cloudwatch: CloudWatchClient;
   sns: SNSClient;
+  /** Run Command, in the primary region (the instances' region). */
+  ssm: SSMClient;
   s3: S3Client;
   clock: Clock;
   log: Log;
@@ -55,6 +58,7 @@ export function awsDeps(config: Pick<Config, "region" | "endpoint">, clock: Cloc
     },
     cloudwatch: new CloudWatchClient({ region: config.region, ...common }),
     sns: new SNSClient({ region: config.region, ...common }),
+    ssm: new SSMClient({ region: config.region, ...common }),
     // Path-style addressing only for a custom endpoint (emulators); AWS itself uses virtual hosts.
     s3: new S3Client({ region: config.region, ...common, forcePathStyle: Boolean(config.endpoint) }),
     clock,

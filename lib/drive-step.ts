@@ -1,4 +1,5 @@
 import { DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
+import { type Consistency, isFallback, type SetOutcome } from "./consistency";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { type DeleteOutcome, deleteSnapshots } from "./prune";
@@ -38,6 +39,11 @@ export interface DriveProgress {
   problems?: string[];
   /** Steps that found nothing to do yet (still pending, or waiting for a slot). */
   waits: number;
+  /** What the server's set step got (the Volumes map hands it to every drive); absent before sets existed. */
+  set?: SetOutcome | undefined;
+  /** The consistency this drive's snapshot got, and why it is less than asked (or what was wrong). */
+  consistency?: Consistency | "skipped" | undefined;
+  consistencyNote?: string | undefined;
 }
 
 /** The drive item with its slots from the timetable. */
@@ -97,11 +103,46 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
     wait(backoffMs(Math.min(progress.waits, 5), { baseMs: 5000, maxMs: 120_000 }) + 5000);
 
   if (progress.phase === "start") {
+    const set = progress.set;
+    const fromSet = set?.snapshots[item.volumeId];
+    const note = [set?.reason, set?.postProblem].filter(Boolean).join(" ") || undefined;
+    if (set?.mode === "skipped") {
+      Object.assign(progress, { consistency: "skipped", consistencyNote: note });
+      return fail(`Not backed up: ${set.reason ?? "the set step skipped the server"}`);
+    }
+    if (set && fromSet) {
+      const deleted = set.errorsDeleted?.[item.volumeId] ?? [];
+      const started = Date.parse(set.startTime ?? now().toISOString());
+      const expected =
+        ((item.expectSnapshotSeconds ?? guessSnapshotSeconds(item.sizeGiB)) + MARGIN_SECONDS) * 1000;
+      Object.assign(progress, {
+        phase: "snapshotting",
+        snapshotId: fromSet,
+        startTime: new Date(started).toISOString(),
+        wakeAt: new Date(
+          Math.max(started + expected, now().getTime(), Date.parse(item.copyAt ?? "") || 0),
+        ).toISOString(),
+        waits: 0,
+        errorsDeleted: [...new Set([...progress.errorsDeleted, ...deleted])],
+        consistency: set.mode,
+        consistencyNote: note,
+      });
+      return progress;
+    }
+    // Its own snapshot: per-volume consistency, or the server's set did not include this drive.
+    const requested = set?.requested ?? "volume";
+    Object.assign(progress, {
+      consistency: "volume",
+      consistencyNote:
+        set && requested !== "volume" && !note
+          ? `the server's snapshot set did not include ${item.volumeId}; it was snapshotted on its own`
+          : note,
+    });
     const cleaned = await deleteSnapshots(item.region, item.cleanup ?? [], deps, itemKeys(item));
     progress.errorsDeleted = [...new Set([...progress.errorsDeleted, ...cleaned.deleted])];
     try {
       const snapshotId = await createOrAdopt(
-        () => createSnapshot(item, deps).then((s) => s.snapshotId),
+        () => createSnapshot({ ...item, tags: tagsOf(item, progress) }, deps).then((s) => s.snapshotId),
         () => findRunSnapshot(item.region, { [TAG.volumeId]: item.volumeId }, item.runId, deps),
         props.uncertain,
         deps,
@@ -157,9 +198,9 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
     try {
       const copyId = await createOrAdopt(
         () =>
-          copyToDr(item, progress.snapshotId ?? "", deps, { kmsKeyId: props.drKmsKeyId }).then(
-            (s) => s.snapshotId,
-          ),
+          copyToDr({ ...item, tags: tagsOf(item, progress) }, progress.snapshotId ?? "", deps, {
+            kmsKeyId: props.drKmsKeyId,
+          }).then((s) => s.snapshotId),
         () =>
           findRunSnapshot(
             item.drRegion,
@@ -208,6 +249,26 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
     Object.assign(progress, { phase: "done", done: true });
   }
   return progress;
+}
+
+/**
+ * The tags of the drive's snapshot and DR copy: Plan's, with the consistency the drive got; the set
+ * tag only on a snapshot of the set.
+ */
+function tagsOf(item: ScheduledDrive, progress: DriveProgress): Record<string, string> {
+  const { [TAG.set]: setTag, ...rest } = item.tags;
+  const got = progress.consistency === "skipped" ? undefined : progress.consistency;
+  const inSet = got === "instance" || got === "application";
+  return {
+    ...rest,
+    ...(got ? { [TAG.consistency]: got } : {}),
+    ...(inSet && setTag !== undefined ? { [TAG.set]: progress.set?.setId ?? setTag } : {}),
+  };
+}
+
+/** Whether the drive got less than its server asked for. */
+export function fellBack(progress: DriveProgress): boolean {
+  return isFallback(progress.consistency, progress.set?.requested);
 }
 
 function noteProblems(progress: DriveProgress, outcome: DeleteOutcome, region: string): void {

@@ -56,6 +56,12 @@ export interface DriveRecord {
   startTime?: string | null | undefined;
   /** When the data of the drive's newest completed DR copy was taken, for DR lag. */
   drDataAt?: string | null | undefined;
+  /** The consistency the drive's snapshot got (README, "Consistency"); `skipped` when none was taken. */
+  consistency?: string | null | undefined;
+  /** What the server asked for (its BackupConsistency tag). */
+  consistencyRequested?: string | null | undefined;
+  /** Why it got less than it asked for, or what was wrong with the server's consistency tags. */
+  consistencyNote?: string | null | undefined;
   status: "ok" | "failed";
   reason: string | null;
 }

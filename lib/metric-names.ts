@@ -22,6 +22,8 @@ export const FLEET_METRICS = {
   RunDuration: { name: "RunDuration", unit: "Seconds" },
   /** Age of the newest DR copy of the stalest drive: how much data a region loss would cost. */
   DrLag: { name: "DrLag", unit: "Seconds" },
+  /** Drives whose snapshot is less consistent than their server asks for (BackupConsistency). */
+  ConsistencyFallbacks: { name: "ConsistencyFallbacks", unit: "Count" },
 } as const;
 
 export const DEFAULT_NAMESPACE = "Organization/Backup";

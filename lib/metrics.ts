@@ -44,6 +44,8 @@ export interface FleetFigures {
   runDurationSeconds: number;
   /** Age of the newest DR copy of the stalest drive; null when no drive has a DR copy yet. */
   drLagSeconds: number | null;
+  /** Drives that got less consistency than their server asks for (a failed pre script, a skip). */
+  consistencyFallbacks: number;
 }
 
 /** VolumesBackedUp is always sent, even as 0: the missed-run alarm counts its samples. */
@@ -53,6 +55,7 @@ export function fleetMetrics(figures: FleetFigures, timestamp: Date): MetricDatu
     datum(FLEET_METRICS.VolumesFailed, figures.volumesFailed, timestamp),
     datum(FLEET_METRICS.MaxElapsedTime, figures.maxElapsedSeconds, timestamp),
     datum(FLEET_METRICS.RunDuration, figures.runDurationSeconds, timestamp),
+    datum(FLEET_METRICS.ConsistencyFallbacks, figures.consistencyFallbacks, timestamp),
   ];
   if (figures.drLagSeconds !== null) data.push(datum(FLEET_METRICS.DrLag, figures.drLagSeconds, timestamp));
   return data;

@@ -7,6 +7,7 @@ import {
   type Volume,
 } from "@aws-sdk/client-ec2";
 import { Budgets } from "./budget";
+import { type ConsistencyPolicy, consistencyOf, setIdOf } from "./consistency";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { copyMismatch, type NotOurs, primaryMismatch } from "./ownership";
@@ -62,9 +63,16 @@ export interface OrphanGroup {
   note: string;
 }
 
+/** The server's consistency (its tags) and the attached volumes a snapshot set must leave out. */
+export type PlannedConsistency = ConsistencyPolicy & {
+  excludeBoot: boolean;
+  excludeDataVolumeIds: string[];
+};
+
 export interface PlannedInstance {
   instanceId: string;
   host: string;
+  consistency: PlannedConsistency;
   drives: DriveItem[];
 }
 
@@ -136,11 +144,19 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
     const instanceTags = toTagMap(instance.Tags);
     const host = tagValue(instanceTags, NAME_TAG) || instanceId;
     const drives: DriveItem[] = [];
+    const policy = consistencyOf(
+      instanceTags,
+      String(instance.Platform ?? "").toLowerCase() === "windows" ? "windows" : "linux",
+    );
+    const consistency: PlannedConsistency = { ...policy, excludeBoot: false, excludeDataVolumeIds: [] };
+    const setId = policy.requested === "volume" ? undefined : setIdOf(props.runId, instanceId);
     for (const { device, volumeId } of attachedVolumes(instance)) {
       const volume = volumes.get(volumeId);
       const volumeTags = toTagMap(volume?.Tags);
       if (isVolumeOptedOut(volumeTags, props.selectionTag)) {
         plan.skipped.push({ instanceId, volumeId, reason: `volume tag ${props.selectionTag}=false` });
+        if (device === instance.RootDeviceName) consistency.excludeBoot = true;
+        else consistency.excludeDataVolumeIds.push(volumeId);
         continue;
       }
       const ctx = { instanceId, volumeId, host, instanceTags, volumeTags, now, timeZone };
@@ -169,6 +185,8 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
           volumeId,
           runId: props.runId,
           retention: primary.policyText,
+          consistency: policy.requested,
+          setId,
         }),
         prune: retentionError ? [] : primary.prune,
         drPrune: retentionError
@@ -183,7 +201,7 @@ export async function planRun(props: PlanProps, deps: Deps, budgets = new Budget
       });
     }
     if (drives.length === 0) plan.skipped.push({ instanceId, reason: "no attached EBS volume to back up" });
-    else plan.instances.push({ instanceId, host, drives });
+    else plan.instances.push({ instanceId, host, consistency, drives });
   }
   const selected = new Set(plan.instances.flatMap((i) => i.drives.map((d) => d.volumeId)));
   const orphanOptions = { selected, policy: props.orphans ?? "keep", timeZone };

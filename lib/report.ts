@@ -53,6 +53,9 @@ export function recordOf(out: IterationOutput): DriveRecord {
     errorsDeleted: progress.errorsDeleted,
     startTime: progress.startTime ?? null,
     drDataAt: copied ? (progress.startTime ?? null) : (item.lastDrCopyAt ?? null),
+    consistency: progress.consistency ?? null,
+    consistencyRequested: progress.set?.requested ?? null,
+    consistencyNote: progress.consistencyNote ?? null,
     status: reason ? "failed" : "ok",
     reason: reason || null,
   };

@@ -1,4 +1,5 @@
 import { PublishCommand } from "@aws-sdk/client-sns";
+import { isFallback } from "./consistency";
 import type { Deps } from "./deps";
 import type { DriveItem, DriveRecord } from "./drive";
 import { describeCaught } from "./errors";
@@ -49,11 +50,13 @@ export function summarizeRun(props: RunFacts, now: Date): RunSummary {
     maxElapsedSeconds: Math.max(0, ...drives.map((d) => d.elapsedSeconds ?? 0)),
     runDurationSeconds: Math.max(0, (now.getTime() - Date.parse(props.startedAt)) / 1000),
     drLagSeconds: drLag(props.drCopyTimes, now),
+    consistencyFallbacks: drives.filter((d) => isFallback(d.consistency, d.consistencyRequested)).length,
   };
   const tagProblems = props.tagProblems ?? [];
   const problems = [
     ...(failed.length > 0 ? [`${failed.length} FAILED`] : []),
     ...(tagProblems.length > 0 ? [`${tagProblems.length} NOT BACKED UP (tags)`] : []),
+    ...(figures.consistencyFallbacks > 0 ? [`${figures.consistencyFallbacks} LESS CONSISTENT`] : []),
   ];
   const verdict = problems.length === 0 ? "OK" : problems.join(", ");
   const subject = `snapfleet ${props.region}: ${verdict}, ${ok.length}/${drives.length} drives backed up`;
@@ -83,6 +86,7 @@ export function summarizeRun(props: RunFacts, now: Date): RunSummary {
   }
   for (const s of props.skipped)
     lines.push(`Skipped ${s.instanceId}${s.volumeId ? ` ${s.volumeId}` : ""}: ${s.reason}`);
+  consistencyLines(drives, lines);
   safetyLines(props, lines);
   const orphanSnapshotsDeleted = orphanLines(props, lines);
   return {
@@ -107,6 +111,18 @@ function drLines(times: (string | null)[] | undefined, lag: number | null): stri
   const lines = lag === null ? [] : [`DR lag (newest DR copy of the stalest drive): ${lag} s.`];
   if (missing > 0) lines.push(`Drives without any DR copy: ${missing}.`);
   return lines;
+}
+
+/** Drives that got less than their server's BackupConsistency asks for, or whose tags were off, and why. */
+function consistencyLines(drives: DriveRecord[], lines: string[]): void {
+  const noted = drives.filter((d) => d.consistencyNote);
+  if (noted.length === 0) return;
+  lines.push("", `Consistency less than asked for, or a consistency tag problem: ${noted.length} drives.`);
+  for (const d of noted.slice(0, LIST_SAFETY_UP_TO))
+    lines.push(
+      `- ${d.host} (${d.instanceId}) ${d.device}: got ${d.consistency ?? "nothing"}, asked ${d.consistencyRequested ?? "volume"}: ${d.consistencyNote}`,
+    );
+  if (noted.length > LIST_SAFETY_UP_TO) lines.push(`... and ${noted.length - LIST_SAFETY_UP_TO} more.`);
 }
 
 /** Beyond this many entries, a safety list is counted instead of listed in full. */

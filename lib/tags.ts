@@ -11,6 +11,10 @@ export const TAG = {
   retention: "snapfleet:retention",
   sourceSnapshot: "snapfleet:source-snapshot",
   sourceRegion: "snapfleet:source-region",
+  /** What the snapshot is consistent with: `application`, `instance` or `volume` (lib/consistency.ts). */
+  consistency: "snapfleet:consistency",
+  /** `<run id>/<instance id>` on every snapshot of one CreateSnapshots call: one instant. */
+  set: "snapfleet:set",
 } as const;
 
 export const RETENTION_TAG = "Retention";
@@ -106,6 +110,10 @@ export interface SnapshotTagProps {
   volumeId: string;
   runId: string;
   retention: string;
+  /** The consistency the server asks for; the step records what it got under the same key. */
+  consistency?: string | undefined;
+  /** The set's id when the server asks for a set (the key is dropped if it falls back to volumes). */
+  setId?: string | undefined;
 }
 
 /**
@@ -121,6 +129,8 @@ export function snapshotTags(props: SnapshotTagProps): TagMap {
     [TAG.volumeId]: props.volumeId,
     [TAG.run]: props.runId,
     [TAG.retention]: props.retention,
+    ...(props.consistency ? { [TAG.consistency]: props.consistency } : {}),
+    ...(props.setId ? { [TAG.set]: props.setId } : {}),
   };
   return withOwnTagsFirst(props.volumeTags, own);
 }

@@ -89,6 +89,7 @@ export function localConfig(overrides: Partial<Config> & { endpoint: string }): 
     drKmsKeyId: "",
     copyConcurrency: 20,
     apiHeadroom: 0.1,
+    freezeDocument: "snapfleet-dev-fsfreeze",
     ...overrides,
   };
 }

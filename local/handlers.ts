@@ -2,6 +2,7 @@ import type { HandlerContext } from "../functions/common";
 import { logger } from "../functions/common";
 import * as plan from "../functions/plan";
 import * as report from "../functions/report";
+import * as set from "../functions/set";
 import * as step from "../functions/step";
 import * as summarize from "../functions/summarize";
 import type { Config } from "../lib/config";
@@ -15,7 +16,7 @@ import type { LocalHandler } from "./runner";
 export function localHandlers(config: Config, clock: Clock): Record<string, LocalHandler> {
   const context: HandlerContext = { config, deps: awsDeps(config, clock, logger) };
   const get = () => context;
-  const modules = { plan, step, report, summarize };
+  const modules = { plan, set, step, report, summarize };
   return Object.fromEntries(
     Object.entries(modules).map(([name, mod]) => [name, mod.make(get) as unknown as LocalHandler]),
   );

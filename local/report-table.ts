@@ -11,7 +11,15 @@ const COLUMNS: { header: string; value: (d: DriveRecord) => string }[] = [
   { header: "ELAPSED", value: (d) => (d.elapsedSeconds === null ? "-" : `${d.elapsedSeconds} s`) },
   { header: "PRUNED", value: (d) => `${d.pruned.length}+${d.drPruned.length} DR` },
   { header: "DR COPY", value: (d) => d.drSnapshotId ?? "-" },
-  { header: "STATUS", value: (d) => (d.status === "ok" ? "ok" : `failed: ${d.reason ?? "unknown"}`) },
+  { header: "CONSISTENCY", value: (d) => d.consistency ?? "-" },
+  {
+    header: "STATUS",
+    value: (d) =>
+      [
+        d.status === "ok" ? "ok" : `failed: ${d.reason ?? "unknown"}`,
+        ...(d.consistencyNote ? [`(consistency: ${d.consistencyNote})`] : []),
+      ].join(" "),
+  },
 ];
 
 /** One row per server and drive, columns aligned; the status column is last so long reasons don't misalign. */

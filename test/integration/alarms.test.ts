@@ -197,6 +197,7 @@ describe("the missed-run alarm", () => {
         volumesFailed: 0,
         maxElapsedSeconds: 600,
         drLagSeconds: 3_600,
+        consistencyFallbacks: 0,
       };
       await putMetrics(
         config.metricNamespace,

@@ -30,7 +30,7 @@ describe("npm start", () => {
     const lines = out.text().trim().split("\n");
     expect(code).toBe(0);
     expect(lines[0]).toMatch(
-      /^INSTANCE\s+HOST\s+DEVICE\s+VOLUME\s+SNAPSHOT\s+STATE\s+SIZE\s+ELAPSED\s+PRUNED\s+DR COPY\s+STATUS$/,
+      /^INSTANCE\s+HOST\s+DEVICE\s+VOLUME\s+SNAPSHOT\s+STATE\s+SIZE\s+ELAPSED\s+PRUNED\s+DR COPY\s+CONSISTENCY\s+STATUS$/,
     );
     const rows = lines.filter((l) => l.startsWith("i-"));
     expect(rows).toHaveLength(6);

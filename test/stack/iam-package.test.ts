@@ -106,6 +106,56 @@ describe("backup functions' role (IamRoleLambdaExecution), resolved in GovCloud"
         Resource: snapshots(`snapshot/${NEW}`),
         Condition: { StringEquals: { "aws:RequestTag/snapfleet:managed": "true" } },
       },
+      SnapshotSetsOfSelectedInstances: {
+        Effect: "Allow",
+        Action: ["ec2:CreateSnapshots"],
+        Resource: `${P}:ec2:us-gov-west-1:123456789012:instance/*`,
+        Condition: { StringEqualsIgnoreCase: { "aws:ResourceTag/Backup": ["true", "yes", "on", "1"] } },
+      },
+      SnapshotSetVolumes: {
+        Effect: "Allow",
+        Action: ["ec2:CreateSnapshots"],
+        Resource: `${P}:ec2:us-gov-west-1:123456789012:volume/*`,
+      },
+      SnapshotSetsOnlyManaged: {
+        Effect: "Allow",
+        Action: ["ec2:CreateSnapshots"],
+        Resource: `${P}:ec2:us-gov-west-1::snapshot/${NEW}`,
+        Condition: { StringEquals: { "aws:RequestTag/snapfleet:managed": "true" } },
+      },
+      TagSnapshotSets: {
+        Effect: "Allow",
+        Action: ["ec2:CreateTags"],
+        Resource: `${P}:ec2:us-gov-west-1::snapshot/${NEW}`,
+        Condition: {
+          StringEquals: { "aws:ResourceTag/snapfleet:managed": "true" },
+          "ForAllValues:StringNotEquals": { "aws:TagKeys": "snapfleet:managed" },
+        },
+      },
+      TagSnapshotSetsAtCreation: {
+        Effect: "Allow",
+        Action: ["ec2:CreateTags"],
+        Resource: `${P}:ec2:us-gov-west-1::snapshot/${NEW}`,
+        Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshots" } },
+      },
+    });
+  });
+
+  it("sends Run Command only with snapfleet's documents and AWS's VSS document, only to selected instances", () => {
+    const s = resolved("IamRoleLambdaExecution");
+    expect(s.QuiesceSelectedInstances).toEqual({
+      Effect: "Allow",
+      Action: ["ssm:SendCommand"],
+      Resource: `${P}:ec2:us-gov-west-1:123456789012:instance/*`,
+      Condition: { StringEqualsIgnoreCase: { "aws:ResourceTag/Backup": ["true", "yes", "on", "1"] } },
+    });
+    expect(s.QuiesceDocuments).toEqual({
+      Effect: "Allow",
+      Action: ["ssm:SendCommand"],
+      Resource: [
+        `${P}:ssm:us-gov-west-1:123456789012:document/snapfleet-*`,
+        `${P}:ssm:us-gov-west-1::document/AWSEC2-ManageVssIO`,
+      ],
     });
   });
 

@@ -35,6 +35,7 @@ const SLS = path.join(ROOT, "node_modules/serverless/bin/serverless.js");
 const FUNCTIONS: Record<string, string> = {
   plan: "functions/plan.handler",
   step: "functions/step.handler",
+  set: "functions/set.handler",
   report: "functions/report.handler",
   summarize: "functions/summarize.handler",
 };
