@@ -47,6 +47,8 @@ export const { make, handler } = defineHandler("plan", schema, async (input, { c
       instanceId: i.instanceId,
       host: i.host,
       consistency: { ...i.consistency, setAt },
+      // What the drives follow unless the Set step replaces it (servers that ask for a set).
+      set: { mode: "volume", requested: i.consistency.requested, snapshots: {} },
       drives: scheduled,
     };
   });

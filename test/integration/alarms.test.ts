@@ -71,6 +71,7 @@ describe("alarms on the embedded AWS", () => {
     await run(aws);
 
     expect(await alarmStates(aws)).toEqual({
+      "consistency-fallback": "OK",
       "dr-lag": "OK",
       "elapsed-time": "OK",
       "executions-failed": "OK",

@@ -31,7 +31,8 @@ describe("a 400-volume run with AWS's quotas enforced", () => {
       expect(after.limitErrors - before.limitErrors).toBe(0);
       // One status check per snapshot and per copy, at their predicted completion (the timetable).
       expect(describes / fleet.volumes).toBeLessThanOrEqual(2.1);
-      expect(stats.stateTransitions / fleet.volumes).toBeLessThanOrEqual(10.1);
+      // About 10 transitions per volume, plus one per server: its Consistency? choice (issue 14).
+      expect((stats.stateTransitions - fleet.instances) / fleet.volumes).toBeLessThanOrEqual(10.1);
       expect(stats.largestPayloadBytes).toBeLessThan(4096);
     } finally {
       await emulator.stop();
