@@ -5,7 +5,7 @@ import { copySeconds, snapshotSeconds } from "./model";
 
 /**
  * A benchmark fleet: `volumes` EBS volumes on `volumes / 2` instances (a root volume and a data
- * volume each), all tagged Backup=true with Retention=1, sizes from a fixed pseudo-random
+ * volume each), all tagged Backup=true with Retention=1 and a BackupConsistency, sizes from a fixed pseudo-random
  * sequence so every run measures the same fleet. Launched 10 instances per RunInstances call;
  * when the emulator throttles, simulated time moves on (the fleet exists before the run starts).
  */
@@ -31,11 +31,16 @@ export function volumeSizes(count: number, seed = 42): number[] {
   return Array.from({ length: count }, (_, i) => (i % 2 === 0 ? 8 : 20 + Math.floor(next() * 480)));
 }
 
+/**
+ * `modes`: the servers' BackupConsistency, taken in turn per RunInstances call (10 servers each), so
+ * a mix gives each mode about the same share of the fleet.
+ */
 export async function buildFleet(
   endpoint: string,
   region: string,
   volumes: number,
   clock: VirtualClock,
+  modes: readonly ("volume" | "instance" | "application")[] = ["volume"],
 ): Promise<BenchFleet> {
   const ec2 = new EC2Client({
     region,
@@ -68,6 +73,10 @@ export async function buildFleet(
                   { Key: "Name", Value: `bench-${first}` },
                   { Key: "Backup", Value: "true" },
                   { Key: "Retention", Value: "1" },
+                  {
+                    Key: "BackupConsistency",
+                    Value: modes[(first / INSTANCES_PER_CALL) % modes.length] ?? "volume",
+                  },
                 ],
               },
               { ResourceType: "volume", Tags: [{ Key: "Fleet", Value: "bench" }] },
