@@ -41,11 +41,14 @@ describe("consistencyOf (the server's consistency tags, README 'Consistency')", 
     expect(policy.problem).toMatch(/conflicting BackupConsistency tags/);
   });
 
-  it.each(["0", "61", "ten", "2.5", "-1"])("a freeze timeout of %s is refused for the default 10 s", (value) => {
-    const policy = consistencyOf({ BackupConsistency: "application", BackupFreezeTimeout: value }, "linux");
-    expect(policy.timeoutSeconds).toBe(10);
-    expect(policy.problem).toMatch(/BackupFreezeTimeout/);
-  });
+  it.each(["0", "61", "ten", "2.5", "-1"])(
+    "a freeze timeout of %s is refused for the default 10 s",
+    (value) => {
+      const policy = consistencyOf({ BackupConsistency: "application", BackupFreezeTimeout: value }, "linux");
+      expect(policy.timeoutSeconds).toBe(10);
+      expect(policy.problem).toMatch(/BackupFreezeTimeout/);
+    },
+  );
 
   it("keeps Windows' VSS freeze at its own 10 s limit", () => {
     expect(consistencyOf({ BackupFreezeTimeout: "45" }, "windows").timeoutSeconds).toBe(10);
