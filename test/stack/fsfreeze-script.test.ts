@@ -22,8 +22,8 @@ let log: string;
 
 beforeAll(async () => {
   const template = await loadPackagedTemplate();
-  const content = (template.Resources.FreezeDocument as { Properties: { Content: Content } }).Properties
-    .Content;
+  const content = (template.Resources.FreezeDocument as unknown as { Properties: { Content: Content } })
+    .Properties.Content;
   script = content.mainSteps[0]?.inputs.runCommand.join("\n") ?? "";
   dir = mkdtempSync(path.join(tmpdir(), "fsfreeze-"));
   log = path.join(dir, "calls.log");
