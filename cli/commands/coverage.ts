@@ -118,10 +118,11 @@ export function formatCoverage(report: CoverageReport): string {
     "STATUS",
   ];
   const s = report.summary;
+  const n = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
   const summary =
-    `${s.selected} selected drive${s.selected === 1 ? "" : "s"}, ${s.breaches} in breach ` +
+    `${n(s.selected, "selected drive")}, ${s.breaches} in breach ` +
     `(newest recovery point older than ${report.maxAgeHours}h, or none), ${s.notSelected} not selected; ` +
-    `${s.instances} instances, ${s.volumes} volumes in ${report.region}` +
+    `${n(s.instances, "instance")}, ${n(s.volumes, "volume")} in ${report.region}` +
     `${dr ? `, DR region ${dr}` : ", no DR region (pass --dr-region)"}; checked ${report.checkedAt}`;
   return `${table(header, rows)}\n\n${summary}`;
 }
