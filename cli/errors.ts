@@ -11,6 +11,8 @@ export const EXIT = {
   refused: 3,
   /** A restore failed midway; the message says the state and what to run next. */
   incomplete: 4,
+  /** `coverage`: a selected drive has no completed recovery point, or only one older than allowed. */
+  breach: 5,
 } as const;
 
 export const EXIT_CODES_HELP = [
@@ -20,6 +22,7 @@ export const EXIT_CODES_HELP = [
   "  2  bad usage",
   "  3  refused: the request cannot work (unknown host or instance, no snapshot, invalid plan); nothing was changed",
   "  4  failed midway: the message says what state the instance is in and the command that continues or rolls back",
+  "  5  coverage: a selected drive has no completed recovery point, or its newest is older than --max-age",
 ].join("\n");
 
 /** Thrown by a command for a usage problem commander itself cannot see (e.g. --host with --instance). */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { addAgentCommands } from "./agent-program";
+import coverage, { DEFAULT_MAX_AGE_HOURS } from "./commands/coverage";
 import restore from "./commands/restore";
 import snapshots from "./commands/snapshots";
 import { type CliContext, defaultContext } from "./context";
@@ -66,6 +67,31 @@ export function makeProgram(
     .addHelpText("after", `\n${EXIT_CODES_HELP}`)
     .action(async (options) => {
       result.code = await restore(options, context);
+    });
+
+  program
+    .command("coverage")
+    .description(
+      "Every instance and volume in the region: backed up or not (and why not), the newest completed " +
+        "recovery point in the region and the DR region and its age, retention, snapshot count and size",
+    )
+    .option("--region <region>", "region of the instances (default: AWS_REGION)")
+    .option(
+      "--dr-region <region>",
+      "the DR region of the copies (default: SNAPFLEET_DR_REGION; none: no DR columns)",
+    )
+    .option(
+      "--max-age <hours>",
+      `a selected drive whose newest completed recovery point is older is in breach (default: ${DEFAULT_MAX_AGE_HOURS}, a daily schedule plus 2 hours' grace)`,
+    )
+    .option(
+      "--selection-tag <key>",
+      "the instance tag that opts in (default: SNAPFLEET_SELECTION_TAG, else Backup)",
+    )
+    .option("--json", "print one JSON document on stdout")
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .action(async (options) => {
+      result.code = await coverage(options, context);
     });
 
   addAgentCommands(program, context, result);

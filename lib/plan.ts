@@ -487,7 +487,7 @@ async function describeVolumes(
 /** Every snapshot tagged snapfleet:managed=true in a region (one paginated call per page of 1,000). */
 export async function listManagedSnapshots(
   region: string,
-  deps: Deps,
+  deps: Pick<Deps, "ec2">,
   describe: Describe,
 ): Promise<Snapshot[]> {
   const result: Snapshot[] = [];

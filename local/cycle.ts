@@ -12,6 +12,9 @@ import { localHandlers } from "./handlers";
 import { type ExecutionStats, type LocalHandler, type RunOptions, runStateMachine } from "./runner";
 import { applyStack, createRunBucket, handlerAccessKey } from "./stack-on-emulator";
 
+/** Where the demo's simulated history starts. */
+export const DEMO_START = Date.UTC(2026, 10, 20, 3, 0, 0);
+
 export interface CycleOptions {
   /** An AWS-compatible endpoint to use instead of starting the embedded AWS. */
   endpoint?: string | undefined;
@@ -19,6 +22,10 @@ export interface CycleOptions {
   drRegion?: string;
   /** Simulated start of the demo history; the run happens six days later. */
   start?: Date;
+  /** The simulated clock to run on (instead of one starting at `start`), e.g. to stamp logs with it. */
+  clock?: VirtualClock;
+  /** Told of the run's events as they happen (a progress display). */
+  onEvent?: RunOptions["onEvent"];
 }
 
 export interface CycleResult {
@@ -43,6 +50,7 @@ export async function runBackupCycle(
     crash?: RunOptions["crash"];
     /** Replaces some of the real handlers (the benchmark's naive baseline wraps Plan). */
     handlers?: (real: Record<string, LocalHandler>) => Record<string, LocalHandler>;
+    onEvent?: RunOptions["onEvent"];
   } = {},
 ): Promise<BackupRun> {
   const now = clock ?? systemClock;
@@ -60,6 +68,7 @@ export async function runBackupCycle(
       // What Step Functions itself reads and writes (a Distributed Map's items and results).
       s3: config.endpoint ? { endpoint: config.endpoint, region: config.region } : undefined,
       ...(options.crash ? { crash: options.crash } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     },
   );
   const outcome = output as RunOutcome;
@@ -104,7 +113,7 @@ export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleRes
   const drRegion = options.drRegion ?? "us-west-2";
   const clock = options.endpoint
     ? undefined
-    : new VirtualClock(options.start ?? Date.UTC(2026, 10, 20, 3, 0, 0));
+    : (options.clock ?? new VirtualClock(options.start ?? DEMO_START));
   const emulator = clock ? await startEmulator({ clock }) : undefined;
   const endpoint = emulator?.endpoint ?? (options.endpoint as string);
   try {
@@ -112,7 +121,11 @@ export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleRes
     const config = localConfig({ region, drRegion, topicArn: fleet.topicArn, endpoint });
     // On the embedded AWS, the stack's own IAM policy and alarms apply, as after `sls deploy`.
     if (emulator) await applyStack(emulator, config);
-    const { outcome, drives, stats } = await runBackupCycle(config, clock);
+    const { outcome, drives, stats } = await runBackupCycle(
+      config,
+      clock,
+      options.onEvent ? { onEvent: options.onEvent } : {},
+    );
     if (emulator && clock) {
       // CloudWatch evaluates alarms every minute; give it a few simulated minutes after the run.
       clock.advance(5 * 60_000);

@@ -248,7 +248,22 @@ export interface RunOptions {
    * `ExecutionStats.crashesInjected`.
    */
   crash?: ((task: TaskAttempt) => boolean) | undefined;
+  /**
+   * Told of every event of the execution and of its Distributed Map children, as it happens: for a
+   * progress display. It must not throw; it cannot change the run.
+   */
+  onEvent?: ((event: RunnerEvent) => void) | undefined;
 }
+
+/**
+ * What `RunOptions.onEvent` hears: a Distributed Map child execution starting and ending, and the
+ * library's own events (StateEntered, StateExited, MapIterationStarted, ...) of every execution,
+ * each with the name of the execution it belongs to (`<parent>/<label>:<index>` for a child).
+ */
+export type RunnerEvent =
+  | { type: "ChildStarted"; execution: string }
+  | { type: "ChildFinished"; execution: string; status: ChildOutcome["status"] }
+  | { type: "State"; execution: string; event: EventLog };
 
 /** Runs a state machine definition with the real handlers, in process. */
 export async function runStateMachine(input: Json, options: RunOptions): Promise<ExecutionResult> {
@@ -277,6 +292,7 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     clock: options.clock,
     s3,
     crash: options.crash,
+    onEvent: options.onEvent,
     executionName: name,
     context: {
       Execution: {
@@ -300,6 +316,7 @@ interface ExecuteOptions {
   clock: VirtualClock | undefined;
   s3: () => S3Client;
   crash: RunOptions["crash"];
+  onEvent: RunOptions["onEvent"];
   executionName: string;
   context: Record<string, Json>;
   /** Standard executions fail beyond 25,000 history events; Express ones have no history. */
@@ -443,7 +460,8 @@ async function execute(
   let overLimit = false;
   const onAbort = () => execution.abort();
   options.signal?.addEventListener("abort", onAbort);
-  const counting = countEvents(execution.eventLogs, stats, () => {
+  const counting = countEvents(execution.eventLogs, stats, (event) => {
+    options.onEvent?.({ type: "State", execution: options.executionName, event });
     // Step Functions fails a Standard execution when its history reaches the quota.
     if (options.historyLimit && !overLimit && stats.historyEvents > MAX_HISTORY_EVENTS) {
       overLimit = true;
@@ -480,11 +498,11 @@ async function runChild(
   clockNow: () => number,
 ): Promise<ChildOutcome> {
   const startDate = new Date(clockNow());
-  const finish = (outcome: Omit<ChildOutcome, "startDate" | "stopDate">): ChildOutcome => ({
-    ...outcome,
-    startDate,
-    stopDate: new Date(clockNow()),
-  });
+  parent.onEvent?.({ type: "ChildStarted", execution: start.runnerName });
+  const finish = (outcome: Omit<ChildOutcome, "startDate" | "stopDate">): ChildOutcome => {
+    parent.onEvent?.({ type: "ChildFinished", execution: start.runnerName, status: outcome.status });
+    return { ...outcome, startDate, stopDate: new Date(clockNow()) };
+  };
   const inputBytes = Buffer.byteLength(JSON.stringify(start.input));
   if (inputBytes > MAX_PAYLOAD_BYTES) {
     parentStats.childExecutions += 1;
@@ -499,6 +517,7 @@ async function runChild(
     clock: parent.clock,
     s3: parent.s3,
     crash: parent.crash,
+    onEvent: parent.onEvent,
     executionName: start.runnerName,
     context: start.context,
     historyLimit: standard,
@@ -529,12 +548,20 @@ async function runChild(
   });
 }
 
-type EventLog = { type: string; state?: { name?: string }; Error?: string; Cause?: unknown };
+/** The part of aws-local-stepfunctions' event log entries the runner reads (the library does not export the type). */
+export type EventLog = {
+  type: string;
+  state?: { name?: string; input?: unknown; output?: unknown };
+  parentState?: { name?: string };
+  index?: number;
+  Error?: string;
+  Cause?: unknown;
+};
 
 async function countEvents(
   events: AsyncGenerator<EventLog>,
   stats: ExecutionStats,
-  onEvent: () => void,
+  onEvent: (event: EventLog) => void,
 ): Promise<void> {
   for await (const event of events) {
     stats.events += 1;
@@ -548,7 +575,7 @@ async function countEvents(
         cause: describeCause(event.Cause),
       });
     }
-    onEvent();
+    onEvent(event);
   }
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { start } from "../../local/start";
 
@@ -12,12 +15,33 @@ function capture() {
   return { stream, text: () => chunks.join("") };
 }
 
+/** A line of a handler's log, as Powertools writes it. */
+const JSON_LOG = /"level":\s*"(INFO|WARN|ERROR|DEBUG)"/;
+/** The demo's run starts six simulated days after DEMO_START, at 2026-11-26T03:00Z. */
+const RUN_START = Date.parse("2026-11-26T03:00:00Z");
+
+let dir: string;
+const logLevel = process.env.POWERTOOLS_LOG_LEVEL;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "snapfleet-start-test-"));
+  // test/setup-env.ts silences handler logs; these tests are about where they go. Set before the
+  // first start() imports the handlers, whose logger reads it once.
+  process.env.POWERTOOLS_LOG_LEVEL = "INFO";
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  if (logLevel === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = logLevel;
+});
+
 describe("npm start", () => {
   it("prints one JSON document with one record per drive for --json, and exits 0 although a drive failed", async () => {
     const out = capture();
-    const code = await start(["--json"], out.stream);
+    const err = capture();
+    const code = await start(["--json", "--log-file", join(dir, "json.log")], out.stream, err.stream);
     const report = JSON.parse(out.text()) as { drives: { status: string; host: string; device: string }[] };
     expect(code).toBe(0);
+    expect(out.text()).not.toMatch(JSON_LOG);
     expect(report.drives).toHaveLength(6);
     expect(report.drives.filter((d) => d.status === "failed").map((d) => `${d.host} ${d.device}`)).toEqual([
       "db-1 /dev/sdg",
@@ -26,7 +50,7 @@ describe("npm start", () => {
 
   it("prints a table with a header and one row per server and drive", async () => {
     const out = capture();
-    const code = await start([], out.stream);
+    const code = await start(["--log-file", join(dir, "table.log")], out.stream, capture().stream);
     const lines = out.text().trim().split("\n");
     expect(code).toBe(0);
     expect(lines[0]).toMatch(
@@ -37,6 +61,64 @@ describe("npm start", () => {
     expect(rows.filter((r) => r.endsWith("  ok"))).toHaveLength(5);
     expect(rows.find((r) => r.includes("/dev/sdg"))).toMatch(
       /failed: SnapshotFailedError: Snapshot snap-\w+ in us-east-1 ended in state error/,
+    );
+  });
+
+  it("shows plain progress lines in simulated time when stderr is not a terminal, and no logs", async () => {
+    const out = capture();
+    const err = capture();
+
+    const code = await start(["--log-file", join(dir, "plain.log")], out.stream, err.stream);
+
+    const progress = err
+      .text()
+      .split("\n")
+      .filter((l) => l.startsWith("servers "));
+    expect(code).toBe(0);
+    expect(progress[0]).toBe("servers 0/3 (0 failed, 0 in flight) · drives 0/6 (0 failed, 0 in flight) · 0s");
+    // The demo's slowest drive (200 GiB) takes half an hour of simulated time, not seconds.
+    expect(progress.at(-1)).toMatch(
+      /^servers 3\/3 \(0 failed, 0 in flight\) · drives 6\/6 \(1 failed, 0 in flight\) · 3\dm\d\ds/,
+    );
+    expect(progress.length).toBeGreaterThan(3);
+    expect(err.text()).toContain(`Handler logs: ${join(dir, "plain.log")}`);
+    expect(err.text()).not.toMatch(JSON_LOG);
+    expect(out.text()).not.toMatch(JSON_LOG);
+    expect(out.text()).toMatch(/^INSTANCE\s+HOST/m);
+  });
+
+  it("writes the handlers' logs to the file, one JSON entry a line, stamped with the run's simulated time", async () => {
+    const file = join(dir, "stamped.log");
+
+    await start(["--log-file", file], capture().stream, capture().stream);
+
+    const entries = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { message: string; timestamp: string; level: string });
+    const times = entries.map((e) => Date.parse(e.timestamp));
+    expect(entries.map((e) => e.message)).toEqual(
+      expect.arrayContaining(["planned run", "snapshot started"]),
+    );
+    expect(Math.min(...times)).toBe(RUN_START);
+    expect(Math.max(...times)).toBeLessThan(RUN_START + 3600_000);
+    expect(times.some((t) => t > RUN_START)).toBe(true);
+  });
+
+  it("writes the stamped logs to stderr with --verbose, and refuses --verbose with --log-file", async () => {
+    const err = capture();
+
+    await start(["--verbose"], capture().stream, err.stream);
+
+    const logs = err
+      .text()
+      .split("\n")
+      .filter((l) => JSON_LOG.test(l))
+      .map((l) => JSON.parse(l) as { timestamp: string });
+    expect(logs.length).toBeGreaterThan(5);
+    expect(logs.every((l) => l.timestamp.startsWith("2026-11-26T03:"))).toBe(true);
+    expect(await start(["--verbose", "--log-file", join(dir, "x.log")], capture().stream, err.stream)).toBe(
+      2,
     );
   });
 
