@@ -11,6 +11,10 @@ export const TAG = {
   retention: "snapfleet:retention",
   sourceSnapshot: "snapfleet:source-snapshot",
   sourceRegion: "snapfleet:source-region",
+  /** `<run id>/<instance id>` on every snapshot of one CreateSnapshots call (one instant). */
+  set: "snapfleet:set",
+  /** `application` | `instance` | `volume`; absent on older snapshots, which are `volume`. */
+  consistency: "snapfleet:consistency",
 } as const;
 
 export const RETENTION_TAG = "Retention";
