@@ -186,3 +186,30 @@ export function restoreHandlers(
     Object.entries(modules).map(([name, mod]) => [name, mod.make(get) as unknown as LocalHandler]),
   );
 }
+
+/**
+ * EC2 on the embedded AWS whose `command` (e.g. "AttachVolumeCommand") fails with
+ * UnauthorizedOperation, as a missing permission would, on the calls `fails` picks (counted from 1
+ * across regions); every other call goes through.
+ */
+export function denying(
+  aws: TestAws,
+  command: string,
+  fails: (call: number) => boolean = () => true,
+): (region: string) => EC2Client {
+  let calls = 0;
+  return (region) =>
+    new Proxy(aws.ec2(region), {
+      get(target, property, receiver) {
+        if (property !== "send") return Reflect.get(target, property, receiver);
+        return (sent: { constructor: { name: string } }) =>
+          sent.constructor.name === command && fails(++calls)
+            ? Promise.reject(
+                Object.assign(new Error("You are not authorized to perform this operation."), {
+                  name: "UnauthorizedOperation",
+                }),
+              )
+            : target.send(sent as never);
+      },
+    });
+}

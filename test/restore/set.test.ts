@@ -1,7 +1,7 @@
 import { CreateSnapshotCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { TAG, toTagList, toTagMap } from "../../lib/tags";
 import { DAY_MS, type LaunchedInstance, launchInstance, startTestAws, type TestAws } from "../helpers/aws";
-import { argsOf, attachedAt, ec2State, instance, snapfleet, volume } from "./helpers";
+import { argsOf, attachedAt, denying, ec2State, instance, snapfleet, volume } from "./helpers";
 
 /**
  * `snapfleet restore --all-drives` on the embedded AWS. The recovery points are made here with
@@ -288,24 +288,7 @@ describe("snapfleet restore --all-drives --attach, then --rollback --all-drives"
 
 describe("a set restore that fails midway", () => {
   /** EC2 whose second AttachVolume fails, as a missing permission would. */
-  const failingSecondAttach = () => {
-    let attaches = 0;
-    return (region: string) =>
-      new Proxy(aws.ec2(region), {
-        get(target, property, receiver) {
-          if (property !== "send") return Reflect.get(target, property, receiver);
-          return (command: { constructor: { name: string } }) => {
-            if (command.constructor.name === "AttachVolumeCommand" && ++attaches === 2)
-              return Promise.reject(
-                Object.assign(new Error("You are not authorized to perform this operation."), {
-                  name: "UnauthorizedOperation",
-                }),
-              );
-            return target.send(command as never);
-          };
-        },
-      });
-  };
+  const failingSecondAttach = () => denying(aws, "AttachVolumeCommand", (call) => call === 2);
 
   it("says which drives were swapped, and its rollback command puts every previous volume back", async () => {
     const previous = { ...db.volumes };
