@@ -150,7 +150,10 @@ export function buildPlan(
   };
 }
 
-/** Zone, KMS key, size and type, instance state: every problem at once, or the checks that passed. */
+/**
+ * Zone, KMS key, size and type, instance state: every problem at once, or the checks that passed
+ * (added to the plan's own).
+ */
 export async function validatePlan(
   plan: RestorePlan,
   snapshotSizeGiB: number,
@@ -211,7 +214,7 @@ export async function validatePlan(
       { instanceId: plan.instance.instanceId, region: plan.region },
     );
   }
-  plan.checks = checks;
+  plan.checks = [...plan.checks, ...checks];
 }
 
 /** Stop if needed, keep the old volume findable, swap. Starting again is decided by the caller. */

@@ -24,24 +24,28 @@ export async function planRollback(request: RestoreRequest, deps: RestoreDeps): 
       { instanceId: instance.instanceId, region: request.region },
     );
   }
-  return rollbackPlanFor(request, instance, target, deps);
+  const plan = rollbackPlanFor(request, instance, target);
+  await validatePlan(plan, 0, deps, current(instance, request.device));
+  return plan;
 }
 
-/** The plan that swaps `target` back in at `request.device`, checked. */
-export async function rollbackPlanFor(
+function current(instance: TargetInstance, device: string): VolumeInfo | null {
+  return instance.volumes.find((v) => v.attachedTo?.device === device) ?? null;
+}
+
+/** The plan that swaps `target` back in at `request.device`, not checked yet (validatePlan). */
+export function rollbackPlanFor(
   request: RestoreRequest,
   instance: TargetInstance,
   target: VolumeInfo,
-  deps: RestoreDeps,
-  setRestoreId?: string,
-): Promise<RestorePlan> {
-  const current = instance.volumes.find((v) => v.attachedTo?.device === request.device) ?? null;
+): RestorePlan {
+  const now = current(instance, request.device);
   const { volumes: _, ...summary } = instance;
   const isRootDevice = request.device === instance.rootDeviceName;
   const stopInstance = isRootDevice || Boolean(request.stop);
   const willStop = stopInstance && instance.state === "running";
   const startAfter = willStop || (Boolean(request.start) && instance.state !== "running");
-  const plan: RestorePlan = {
+  return {
     mode: "rollback",
     token: randomUUID(),
     request,
@@ -62,7 +66,7 @@ export async function rollbackPlanFor(
       kmsKeyId: target.kmsKeyId,
       tags: target.tags,
     },
-    currentVolumeId: current?.volumeId ?? null,
+    currentVolumeId: now?.volumeId ?? null,
     attach: true,
     stopInstance,
     stopReason: !stopInstance
@@ -71,16 +75,11 @@ export async function rollbackPlanFor(
         ? `${request.device} is its root device`
         : "--stop was given",
     startAfter,
-    steps: [...swapSteps(willStop, current !== null), ...(startAfter ? (["start-instance"] as const) : [])],
+    steps: [...swapSteps(willStop, now !== null), ...(startAfter ? (["start-instance"] as const) : [])],
     checks: [`${target.volumeId} was replaced at ${target.tags[RESTORE_TAG.replacedAt]} and is available`],
     notes: [],
     dryRun: Boolean(request.dryRun),
-    ...(setRestoreId ? { setRestoreId } : {}),
   };
-  const checks = plan.checks;
-  await validatePlan(plan, 0, deps, current);
-  plan.checks = [...checks, ...plan.checks];
-  return plan;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { RestoreDeps } from "./deps";
-import { InvalidRestorePlanError, NoPreviousVolumeError } from "./errors";
+import { NoPreviousVolumeError } from "./errors";
 import { findTargetInstance, type VolumeInfo } from "./instance";
 import { describeInstance } from "./plan";
 import { replacedVolumes, rollbackPlanFor } from "./rollback";
 import {
+  checkDrives,
   refuseOnProblems,
   type SetDrive,
   type SetRestorePlan,
@@ -39,18 +40,12 @@ export async function planSetRollback(
   }
   const targets = newestPerDevice(replaced.filter((v) => v.tags[RESTORE_TAG.replacedSet] === last));
   const id = randomUUID();
-  const drives: SetDrive[] = [];
-  const problems: string[] = [];
-  for (const target of targets) {
+  const drives: SetDrive[] = targets.map((target) => {
     const device = target.tags[RESTORE_TAG.replacedDevice] ?? "";
-    try {
-      const plan = await rollbackPlanFor({ ...request, device }, instance, target, deps, id);
-      drives.push({ consistency: null, plan: withoutInstanceSteps(plan, id) });
-    } catch (error) {
-      if (!(error instanceof InvalidRestorePlanError)) throw error;
-      problems.push(...error.problems.map((p) => `${device}: ${p}`));
-    }
-  }
+    const plan = rollbackPlanFor({ ...request, device }, instance, target);
+    return { consistency: null, plan: withoutInstanceSteps(plan, id) };
+  });
+  const problems = await checkDrives(drives, instance, deps);
   const devices = targets.map((t) => t.tags[RESTORE_TAG.replacedDevice]);
   const plan = setPlan(request, instance, id, drives, {
     recoveryPoint: null,
