@@ -21,6 +21,7 @@ import * as restoreStep from "../../functions/restore-step";
 import type { Config } from "../../lib/config";
 import { awsDeps, silentLog } from "../../lib/deps";
 import type { RestoreDeps } from "../../lib/restore/deps";
+import type { RecoveryPoint } from "../../lib/restore/points";
 import { runBackupCycle } from "../../local/cycle";
 import type { LocalHandler } from "../../local/runner";
 import { DAY_MS, listSnapshots, type TestAws } from "../helpers/aws";
@@ -212,4 +213,26 @@ export function denying(
             : target.send(sent as never);
       },
     });
+}
+
+/** A completed recovery point of web-1's root drive, for pure tests; `props` change what matters. */
+export function testPoint(props: Partial<RecoveryPoint>): RecoveryPoint {
+  return {
+    snapshotId: "snap-1",
+    region: "us-east-1",
+    state: "completed",
+    progress: "100%",
+    takenAt: "2026-11-20T03:00:00.000Z",
+    sizeGiB: 8,
+    encrypted: false,
+    kmsKeyId: null,
+    instanceId: "i-1",
+    host: "web-1",
+    device: "/dev/xvda",
+    volumeId: "vol-1",
+    sourceSnapshotId: null,
+    sourceRegion: null,
+    tags: {},
+    ...props,
+  };
 }

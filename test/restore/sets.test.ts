@@ -1,26 +1,10 @@
 import type { RecoveryPoint } from "../../lib/restore/points";
 import { chooseRecoverySet, groupRecoverySets } from "../../lib/restore/sets";
+import { testPoint } from "./helpers";
 
 /** Recovery sets from recovery points: pure grouping and choice, expected values written by hand. */
-function point(id: string, props: Partial<RecoveryPoint> & { tags?: Record<string, string> }): RecoveryPoint {
-  return {
-    snapshotId: id,
-    region: "us-east-1",
-    state: "completed",
-    progress: "100%",
-    takenAt: "2026-11-20T03:00:00.000Z",
-    sizeGiB: 8,
-    encrypted: false,
-    kmsKeyId: null,
-    instanceId: "i-1",
-    host: "db-1",
-    device: "/dev/xvda",
-    volumeId: "vol-1",
-    sourceSnapshotId: null,
-    sourceRegion: null,
-    ...props,
-    tags: { "snapfleet:run": "r1", ...props.tags },
-  };
+function point(snapshotId: string, props: Partial<RecoveryPoint> & { tags?: Record<string, string> }) {
+  return testPoint({ snapshotId, host: "db-1", ...props, tags: { "snapfleet:run": "r1", ...props.tags } });
 }
 
 describe("groupRecoverySets", () => {
