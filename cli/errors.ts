@@ -53,6 +53,7 @@ export function reportError(error: unknown, context: CliContext, json: boolean):
       "problems",
       "step",
       "continueCommand",
+      "continueCommands",
       "rollbackCommand",
     ]) {
       if (e?.[key] !== undefined) fields[key] = e[key];

@@ -43,12 +43,16 @@ export function makeProgram(
   program
     .command("restore")
     .description(
-      "Restore a drive from the newest completed snapshot at or before --at: print and check the plan, " +
-        "create the volume with the original tags and, with --attach, swap it in",
+      "Restore a drive (or, with --all-drives, every drive of one set) from the newest completed snapshot at or " +
+        "before --at: print and check the plan, create the volume with the original tags and, with --attach, swap it in",
     )
     .option("--host <name>", "the instance named NAME, and the snapshots of that host")
     .option("--instance <id>", "the instance, and its snapshots")
-    .requiredOption("--device <dev>", "the drive, e.g. /dev/xvda")
+    .option("--device <dev>", "the drive, e.g. /dev/xvda (required unless --all-drives)")
+    .option(
+      "--all-drives",
+      "every drive of one recovery set (one CreateSnapshots instant; per-volume servers: one run), one stop and start",
+    )
     .option("--at <time>", "point in time, ISO 8601 (default: the newest completed snapshot)")
     .option(
       "--region <region>",

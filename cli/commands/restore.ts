@@ -2,16 +2,19 @@ import { restoreCommand } from "../../lib/restore/incomplete";
 import type { RestorePlan, RestoreRequest } from "../../lib/restore/plan";
 import { planRequest } from "../../lib/restore/request";
 import { executePlan } from "../../lib/restore/run";
+import type { SetRestoreRequest } from "../../lib/restore/set-plan";
 import { ISO_TIME_EXAMPLE, parseIsoTime } from "../../lib/restore/time";
 import { type CliContext, defaultContext } from "../context";
 import { EXIT, reportError, UsageError } from "../errors";
 import { formatOutcome, formatPlan, stepText } from "../format";
 import { requireRegion, requireSelector } from "../options";
+import { restoreAllDrives } from "./restore-set";
 
 export interface RestoreOptions {
   host?: string;
   instance?: string;
-  device: string;
+  device?: string;
+  allDrives?: boolean;
   at?: string;
   region?: string;
   az?: string;
@@ -36,6 +39,7 @@ export default async function restore(
 ): Promise<number> {
   const json = Boolean(options.json);
   try {
+    if (options.allDrives) return await restoreAllDrives(toSetRequest(options, context), context, json);
     const request = toRequest(options, context);
     const deps = context.deps();
     const plan = await planRequest(request, deps);
@@ -73,7 +77,8 @@ function rollbackCommand(plan: RestorePlan): string {
   return restoreCommand(plan, flags);
 }
 
-function toRequest(options: RestoreOptions, context: CliContext): RestoreRequest {
+/** What one-drive and set requests share: instance, region, time, zone, and the switches. */
+function commonRequest(options: RestoreOptions, context: CliContext): SetRestoreRequest {
   const selector = requireSelector(options);
   const region = requireRegion(options, context);
   if (options.rollback) {
@@ -82,29 +87,52 @@ function toRequest(options: RestoreOptions, context: CliContext): RestoreRequest
         throw new UsageError(`--rollback swaps back the previous volume; --${flag} does not apply`);
     }
   }
-  if (options.volume !== undefined && options.at !== undefined)
-    throw new UsageError("--volume continues with an existing volume; --at does not apply");
   const at = options.at === undefined ? undefined : parseIsoTime(options.at);
   if (options.at !== undefined && at === undefined)
     throw new UsageError(
       `--at ${options.at} is not an ISO 8601 time on a real calendar day: give date, time and zone, e.g. ${ISO_TIME_EXAMPLE} or 2026-11-30T01:00:00+01:00`,
     );
+  return {
+    region,
+    ...selector,
+    at: at?.toISOString(),
+    az: options.az,
+    attach: Boolean(options.attach) || Boolean(options.rollback),
+    start: Boolean(options.start),
+    rollback: Boolean(options.rollback),
+    dryRun: Boolean(options.dryRun),
+  };
+}
+
+function toRequest(options: RestoreOptions, context: CliContext): RestoreRequest {
+  if (options.device === undefined)
+    throw new UsageError("required option '--device <dev>' not specified (or --all-drives for every drive)");
+  const common = commonRequest(options, context);
+  if (options.volume !== undefined && options.at !== undefined)
+    throw new UsageError("--volume continues with an existing volume; --at does not apply");
   const size = options.size === undefined ? undefined : Number(options.size);
   if (size !== undefined && (!Number.isInteger(size) || size < 1))
     throw new UsageError(`--size ${options.size} is not a whole number of GiB`);
   return {
-    region,
-    ...selector,
+    ...common,
     device: options.device,
-    at: at?.toISOString(),
-    az: options.az,
     sizeGiB: size,
     volumeType: options.type,
-    attach: Boolean(options.attach) || Boolean(options.rollback),
     stop: Boolean(options.stop),
-    start: Boolean(options.start),
-    rollback: Boolean(options.rollback),
     volumeId: options.volume,
-    dryRun: Boolean(options.dryRun),
   };
+}
+
+/** --all-drives: every drive of one set; the per-drive options do not apply. */
+function toSetRequest(options: RestoreOptions, context: CliContext): SetRestoreRequest {
+  for (const flag of ["device", "volume", "size", "type", "stop"] as const) {
+    if (options[flag] !== undefined)
+      throw new UsageError(
+        `--all-drives restores every drive of one set; --${flag} does not apply ` +
+          (flag === "stop"
+            ? "(with --attach the instance always stops once for all drives)"
+            : "(restore that drive alone with --device)"),
+      );
+  }
+  return commonRequest(options, context);
 }

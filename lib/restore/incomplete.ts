@@ -20,12 +20,18 @@ export function isTransient(error: unknown): boolean {
   return TRANSIENT.has((error as { name?: string } | undefined)?.name ?? "");
 }
 
-/** The CLI command that does `request` again with some flags changed, for error messages. */
-export function restoreCommand(plan: RestorePlan, flags: string[]): string {
+/**
+ * The CLI command that does `request` again with some flags changed, for error messages: for one
+ * drive, or (no `device`) for every drive of a set.
+ */
+export function restoreCommand(
+  plan: { instance: { instanceId: string }; region: string; device?: string },
+  flags: string[],
+): string {
   const parts = [
     "npx snapfleet restore",
     `--instance ${plan.instance.instanceId}`,
-    `--device ${plan.device}`,
+    plan.device ? `--device ${plan.device}` : "--all-drives",
     `--region ${plan.region}`,
     ...flags,
   ];
@@ -125,7 +131,7 @@ function requestFlags(plan: RestorePlan): string[] {
   return flags;
 }
 
-interface Observed {
+export interface Observed {
   instance: string;
   atDevice: string;
   newVolume: string | null;
@@ -133,7 +139,11 @@ interface Observed {
 }
 
 /** What is true now, each read on its own so that one failing read does not hide the others. */
-async function observeNow(plan: RestorePlan, progress: Progress, deps: RestoreDeps): Promise<Observed> {
+export async function observeNow(
+  plan: RestorePlan,
+  progress: Progress,
+  deps: RestoreDeps,
+): Promise<Observed> {
   const unknown = (what: string) => (error: unknown) => `unknown (${what} failed: ${(error as Error)?.name})`;
   const instance = await describeInstanceState(plan.region, plan.instance.instanceId, deps).catch(
     unknown("DescribeInstances"),

@@ -4,7 +4,7 @@ import { DeviceNotAttachedError, InvalidRestorePlanError } from "./errors";
 import { findTargetInstance, type TargetInstance, type VolumeInfo } from "./instance";
 import type { RecoveryPoint } from "./points";
 import { existingVolume, recoveryPoint, type Source } from "./source";
-import { REPLACED_TAG_KEYS, replacedTagProblems } from "./tags";
+import { REPLACED_TAG_KEYS, replacedTagProblems, SET_REPLACED_TAG_KEYS } from "./tags";
 import { keyProblems, volumeSpecProblems, zoneProblems } from "./validate";
 
 /** What the user asked for: CLI flags, or the restore state machine's input. */
@@ -72,6 +72,8 @@ export interface RestorePlan {
   checks: string[];
   notes: string[];
   dryRun: boolean;
+  /** Set when this drive is one of a set restore (`--all-drives`): tagged on the volume it replaces. */
+  setRestoreId?: string | undefined;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function planRestore(request: RestoreRequest, deps: RestoreDeps): P
   return plan;
 }
 
-function buildPlan(
+export function buildPlan(
   request: RestoreRequest,
   instance: TargetInstance,
   current: VolumeInfo | null,
@@ -148,7 +150,10 @@ function buildPlan(
   };
 }
 
-/** Zone, KMS key, size and type, instance state: every problem at once, or the checks that passed. */
+/**
+ * Zone, KMS key, size and type, instance state: every problem at once, or the checks that passed
+ * (added to the plan's own).
+ */
 export async function validatePlan(
   plan: RestorePlan,
   snapshotSizeGiB: number,
@@ -158,12 +163,11 @@ export async function validatePlan(
   const problems: string[] = [];
   const checks: string[] = [];
   if (current && plan.steps.includes("tag-replaced")) {
-    const tagProblems = replacedTagProblems(current);
+    const keys = plan.setRestoreId ? SET_REPLACED_TAG_KEYS : REPLACED_TAG_KEYS;
+    const tagProblems = replacedTagProblems(current, keys);
     problems.push(...tagProblems);
     if (tagProblems.length === 0)
-      checks.push(
-        `${current.volumeId} has room for the ${REPLACED_TAG_KEYS.length} snapfleet:replaced-* tags`,
-      );
+      checks.push(`${current.volumeId} has room for the ${keys.length} snapfleet:replaced-* tags`);
   }
   const v = plan.volume;
   const zone = await zoneProblems(plan.region, v.availabilityZone, deps);
@@ -210,7 +214,7 @@ export async function validatePlan(
       { instanceId: plan.instance.instanceId, region: plan.region },
     );
   }
-  plan.checks = checks;
+  plan.checks = [...plan.checks, ...checks];
 }
 
 /** Stop if needed, keep the old volume findable, swap. Starting again is decided by the caller. */

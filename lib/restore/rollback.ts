@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DescribeVolumesCommand } from "@aws-sdk/client-ec2";
 import type { RestoreDeps } from "./deps";
 import { NoPreviousVolumeError } from "./errors";
-import { findTargetInstance, toVolumeInfo, type VolumeInfo } from "./instance";
+import { findTargetInstance, type TargetInstance, toVolumeInfo, type VolumeInfo } from "./instance";
 import { filterValue } from "./match";
 import { describeInstance, type RestorePlan, type RestoreRequest, swapSteps, validatePlan } from "./plan";
 import { RESTORE_TAG } from "./tags";
@@ -13,7 +13,6 @@ import { RESTORE_TAG } from "./tags";
  */
 export async function planRollback(request: RestoreRequest, deps: RestoreDeps): Promise<RestorePlan> {
   const instance = await findTargetInstance(request, deps);
-  const current = instance.volumes.find((v) => v.attachedTo?.device === request.device) ?? null;
   const previous = await replacedVolumes(request.region, instance.instanceId, request.device, deps);
   const target = previous[0];
   if (!target) {
@@ -25,12 +24,28 @@ export async function planRollback(request: RestoreRequest, deps: RestoreDeps): 
       { instanceId: instance.instanceId, region: request.region },
     );
   }
+  const plan = rollbackPlanFor(request, instance, target);
+  await validatePlan(plan, 0, deps, current(instance, request.device));
+  return plan;
+}
+
+function current(instance: TargetInstance, device: string): VolumeInfo | null {
+  return instance.volumes.find((v) => v.attachedTo?.device === device) ?? null;
+}
+
+/** The plan that swaps `target` back in at `request.device`, not checked yet (validatePlan). */
+export function rollbackPlanFor(
+  request: RestoreRequest,
+  instance: TargetInstance,
+  target: VolumeInfo,
+): RestorePlan {
+  const now = current(instance, request.device);
   const { volumes: _, ...summary } = instance;
   const isRootDevice = request.device === instance.rootDeviceName;
   const stopInstance = isRootDevice || Boolean(request.stop);
   const willStop = stopInstance && instance.state === "running";
   const startAfter = willStop || (Boolean(request.start) && instance.state !== "running");
-  const plan: RestorePlan = {
+  return {
     mode: "rollback",
     token: randomUUID(),
     request,
@@ -51,7 +66,7 @@ export async function planRollback(request: RestoreRequest, deps: RestoreDeps): 
       kmsKeyId: target.kmsKeyId,
       tags: target.tags,
     },
-    currentVolumeId: current?.volumeId ?? null,
+    currentVolumeId: now?.volumeId ?? null,
     attach: true,
     stopInstance,
     stopReason: !stopInstance
@@ -60,29 +75,30 @@ export async function planRollback(request: RestoreRequest, deps: RestoreDeps): 
         ? `${request.device} is its root device`
         : "--stop was given",
     startAfter,
-    steps: [...swapSteps(willStop, current !== null), ...(startAfter ? (["start-instance"] as const) : [])],
+    steps: [...swapSteps(willStop, now !== null), ...(startAfter ? (["start-instance"] as const) : [])],
     checks: [`${target.volumeId} was replaced at ${target.tags[RESTORE_TAG.replacedAt]} and is available`],
     notes: [],
     dryRun: Boolean(request.dryRun),
   };
-  const checks = plan.checks;
-  await validatePlan(plan, 0, deps, current);
-  plan.checks = [...checks, ...plan.checks];
-  return plan;
 }
 
-/** Available volumes once swapped off this instance's device, most recently replaced first. */
-async function replacedVolumes(
+/**
+ * Available volumes once swapped off this instance's device (any device without `device`), most
+ * recently replaced first.
+ */
+export async function replacedVolumes(
   region: string,
   instanceId: string,
-  device: string,
+  device: string | undefined,
   deps: RestoreDeps,
 ): Promise<VolumeInfo[]> {
   const result = await deps.ec2(region).send(
     new DescribeVolumesCommand({
       Filters: [
         { Name: `tag:${RESTORE_TAG.replacedInstance}`, Values: [filterValue(instanceId)] },
-        { Name: `tag:${RESTORE_TAG.replacedDevice}`, Values: [filterValue(device)] },
+        ...(device === undefined
+          ? []
+          : [{ Name: `tag:${RESTORE_TAG.replacedDevice}`, Values: [filterValue(device)] }]),
         { Name: "status", Values: ["available"] },
       ],
     }),
@@ -91,7 +107,8 @@ async function replacedVolumes(
     .map(toVolumeInfo)
     .filter(
       (v) =>
-        v.tags[RESTORE_TAG.replacedInstance] === instanceId && v.tags[RESTORE_TAG.replacedDevice] === device,
+        v.tags[RESTORE_TAG.replacedInstance] === instanceId &&
+        (device === undefined || v.tags[RESTORE_TAG.replacedDevice] === device),
     )
     .sort((a, b) =>
       (b.tags[RESTORE_TAG.replacedAt] ?? "").localeCompare(a.tags[RESTORE_TAG.replacedAt] ?? ""),

@@ -32,21 +32,35 @@ export async function executePlan(
   deps: RestoreDeps,
   hooks: ExecuteHooks = {},
 ): Promise<RestoreOutcome> {
-  const sleep = sleeper(deps);
   let progress = startProgress(plan);
   while (!progress.done) {
-    const step = plan.steps[progress.index] as StepName;
-    hooks.onStep?.(step, "start", progress);
-    const started = progress;
-    progress = await guarded(plan, started, () => performStep(plan, started, deps), deps);
-    while (!progress.ready) {
-      await sleep(progress.wait * 1000);
-      const waiting = progress;
-      progress = await guarded(plan, waiting, () => checkStep(plan, waiting, deps), deps);
-    }
-    hooks.onStep?.(step, "done", progress);
+    progress = await runStep(plan, progress, deps, hooks, (at, action) => guarded(plan, at, action, deps));
   }
   return outcome(plan, progress, deps);
+}
+
+/** Wraps each perform and check; a set restore explains failures itself, a one-drive restore by `guarded`. */
+export type StepGuard = (progress: Progress, action: () => Promise<Progress>) => Promise<Progress>;
+
+/** Performs the plan's current step and checks its real state until it holds; returns the next progress. */
+export async function runStep(
+  plan: RestorePlan,
+  progress: Progress,
+  deps: RestoreDeps,
+  hooks: ExecuteHooks = {},
+  guard: StepGuard = (_, action) => action(),
+): Promise<Progress> {
+  const sleep = sleeper(deps);
+  const step = plan.steps[progress.index] as StepName;
+  hooks.onStep?.(step, "start", progress);
+  let next = await guard(progress, () => performStep(plan, progress, deps));
+  while (!next.ready) {
+    await sleep(next.wait * 1000);
+    const waiting = next;
+    next = await guard(waiting, () => checkStep(plan, waiting, deps));
+  }
+  hooks.onStep?.(step, "done", next);
+  return next;
 }
 
 export async function outcome(

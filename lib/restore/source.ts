@@ -33,6 +33,15 @@ export async function recoveryPoint(
       region: request.region,
     });
   }
+  return sourceFromPoint(request, instance, chosen);
+}
+
+/** The volume to make from a chosen point for `request.device`: the current volume's type and performance. */
+export function sourceFromPoint(
+  request: Pick<RestoreRequest, "device" | "az" | "sizeGiB" | "volumeType">,
+  instance: TargetInstance,
+  chosen: RecoveryPoint,
+): Source {
   const current = instance.volumes.find((v) => v.attachedTo?.device === request.device);
   const volumeType = request.volumeType ?? current?.volumeType ?? "gp3";
   const sameType = current?.volumeType === volumeType;

@@ -128,6 +128,7 @@ export async function performStep(
               reason: replacedReason(plan),
               instanceId,
               device: plan.device,
+              set: plan.setRestoreId,
             }),
           ),
         }),

@@ -8,6 +8,8 @@ export const RESTORE_TAG = {
   replacedReason: "snapfleet:replaced-reason",
   replacedInstance: "snapfleet:replaced-instance",
   replacedDevice: "snapfleet:replaced-device",
+  /** The set restore (`--all-drives`) that swapped the volume out: `--rollback --all-drives` finds them all by it. */
+  replacedSet: "snapfleet:replaced-set",
 } as const;
 
 /**
@@ -34,8 +36,10 @@ export function replacedTags(props: {
   reason: string;
   instanceId: string;
   device: string;
+  set?: string | undefined;
 }): TagMap {
   return {
+    ...(props.set ? { [RESTORE_TAG.replacedSet]: props.set } : {}),
     [RESTORE_TAG.replacedAt]: props.at.toISOString(),
     [RESTORE_TAG.replacedBy]: props.by,
     [RESTORE_TAG.replacedReason]: props.reason,
@@ -52,15 +56,21 @@ export const REPLACED_TAG_KEYS = [
   RESTORE_TAG.replacedDevice,
 ] as const;
 
+/** A set restore adds one more: the set restore's id. */
+export const SET_REPLACED_TAG_KEYS = [...REPLACED_TAG_KEYS, RESTORE_TAG.replacedSet] as const;
+
 /**
  * The swapped-out volume gains the snapfleet:replaced-* tags it does not carry yet; AWS refuses
  * CreateTags past 50 user tags on a resource (`aws:` tags do not count), and by then the new
  * volume exists and the instance may be stopped. So the plan checks it before anything changes.
  * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Tags.html#tag-restrictions
  */
-export function replacedTagProblems(volume: { volumeId: string; tags: TagMap }): string[] {
+export function replacedTagProblems(
+  volume: { volumeId: string; tags: TagMap },
+  keys: readonly string[] = REPLACED_TAG_KEYS,
+): string[] {
   const own = Object.keys(volume.tags).filter((k) => !k.startsWith("aws:"));
-  const adding = REPLACED_TAG_KEYS.filter((k) => !(k in volume.tags)).length;
+  const adding = keys.filter((k) => !(k in volume.tags)).length;
   const over = own.length + adding - MAX_TAGS;
   if (over <= 0) return [];
   return [

@@ -45,6 +45,7 @@ describe("snapfleet --help", () => {
       "--host",
       "--instance",
       "--device",
+      "--all-drives",
       "--at",
       "--region",
       "--az",

@@ -21,6 +21,7 @@ import * as restoreStep from "../../functions/restore-step";
 import type { Config } from "../../lib/config";
 import { awsDeps, silentLog } from "../../lib/deps";
 import type { RestoreDeps } from "../../lib/restore/deps";
+import type { RecoveryPoint } from "../../lib/restore/points";
 import { runBackupCycle } from "../../local/cycle";
 import type { LocalHandler } from "../../local/runner";
 import { DAY_MS, listSnapshots, type TestAws } from "../helpers/aws";
@@ -185,4 +186,53 @@ export function restoreHandlers(
   return Object.fromEntries(
     Object.entries(modules).map(([name, mod]) => [name, mod.make(get) as unknown as LocalHandler]),
   );
+}
+
+/**
+ * EC2 on the embedded AWS whose `command` (e.g. "AttachVolumeCommand") fails with
+ * UnauthorizedOperation, as a missing permission would, on the calls `fails` picks (counted from 1
+ * across regions); every other call goes through.
+ */
+export function denying(
+  aws: TestAws,
+  command: string,
+  fails: (call: number) => boolean = () => true,
+): (region: string) => EC2Client {
+  let calls = 0;
+  return (region) =>
+    new Proxy(aws.ec2(region), {
+      get(target, property, receiver) {
+        if (property !== "send") return Reflect.get(target, property, receiver);
+        return (sent: { constructor: { name: string } }) =>
+          sent.constructor.name === command && fails(++calls)
+            ? Promise.reject(
+                Object.assign(new Error("You are not authorized to perform this operation."), {
+                  name: "UnauthorizedOperation",
+                }),
+              )
+            : target.send(sent as never);
+      },
+    });
+}
+
+/** A completed recovery point of web-1's root drive, for pure tests; `props` change what matters. */
+export function testPoint(props: Partial<RecoveryPoint>): RecoveryPoint {
+  return {
+    snapshotId: "snap-1",
+    region: "us-east-1",
+    state: "completed",
+    progress: "100%",
+    takenAt: "2026-11-20T03:00:00.000Z",
+    sizeGiB: 8,
+    encrypted: false,
+    kmsKeyId: null,
+    instanceId: "i-1",
+    host: "web-1",
+    device: "/dev/xvda",
+    volumeId: "vol-1",
+    sourceSnapshotId: null,
+    sourceRegion: null,
+    tags: {},
+    ...props,
+  };
 }

@@ -1,24 +1,10 @@
 import fc from "fast-check";
 import { chooseRecoveryPoint, type RecoveryPoint } from "../../lib/restore/points";
 import { restoredVolumeTags } from "../../lib/restore/tags";
+import { testPoint } from "./helpers";
 
-const point = (snapshotId: string, takenAt: string, state = "completed"): RecoveryPoint => ({
-  snapshotId,
-  region: "us-east-1",
-  state,
-  progress: state === "completed" ? "100%" : "40%",
-  takenAt,
-  sizeGiB: 8,
-  encrypted: false,
-  kmsKeyId: null,
-  instanceId: "i-1",
-  host: "web-1",
-  device: "/dev/xvda",
-  volumeId: "vol-1",
-  sourceSnapshotId: null,
-  sourceRegion: null,
-  tags: {},
-});
+const point = (snapshotId: string, takenAt: string, state = "completed"): RecoveryPoint =>
+  testPoint({ snapshotId, takenAt, state, progress: state === "completed" ? "100%" : "40%" });
 
 describe("chooseRecoveryPoint", () => {
   const points = [

@@ -10,6 +10,7 @@ import {
   argsOf,
   attachedAt,
   backUp,
+  denying,
   ec2State,
   instance,
   launchIn,
@@ -370,28 +371,7 @@ describe("snapfleet restore of a data volume without --attach", () => {
 
 describe("a restore that fails midway", () => {
   /** EC2 whose AttachVolume fails once, as a missing permission would. */
-  const failingAttach = () => {
-    let failed = false;
-    return (region: string) => {
-      const client = aws.ec2(region);
-      return new Proxy(client, {
-        get(target, property, receiver) {
-          if (property !== "send") return Reflect.get(target, property, receiver);
-          return (command: { constructor: { name: string } }) => {
-            if (!failed && command.constructor.name === "AttachVolumeCommand") {
-              failed = true;
-              return Promise.reject(
-                Object.assign(new Error("You are not authorized to perform this operation."), {
-                  name: "UnauthorizedOperation",
-                }),
-              );
-            }
-            return target.send(command as never);
-          };
-        },
-      });
-    };
-  };
+  const failingAttach = () => denying(aws, "AttachVolumeCommand", (call) => call === 1);
 
   it("says the instance is stopped with nothing attached, and the printed rollback command puts the old volume back", async () => {
     const current = await attachedAt(ec2, web.instanceId, "/dev/xvda");

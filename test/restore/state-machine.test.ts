@@ -5,7 +5,16 @@ import { loadDefinition, runStateMachine } from "../../local/runner";
 import { defaultPhysicalIds, loadPackagedTemplate, policyFromTemplate } from "../../local/stack";
 import { handlerAccessKey } from "../../local/stack-on-emulator";
 import { launchInstance, startTestAws, type TestAws } from "../helpers/aws";
-import { attachedAt, backUp, ec2State, instance, replaceVolume, restoreHandlers, volume } from "./helpers";
+import {
+  attachedAt,
+  backUp,
+  denying,
+  ec2State,
+  instance,
+  replaceVolume,
+  restoreHandlers,
+  volume,
+} from "./helpers";
 
 /**
  * statemachine/restore.asl.json run by the local runner with the real restore handlers against
@@ -115,16 +124,7 @@ describe("the restore state machine", () => {
   });
 
   it("fails with RestoreIncompleteError saying the state and the commands when a step fails midway", async () => {
-    const denyAttach = (region: string) =>
-      new Proxy(aws.ec2(region), {
-        get(target, property, receiver) {
-          if (property !== "send") return Reflect.get(target, property, receiver);
-          return (command: { constructor: { name: string } }) =>
-            command.constructor.name === "AttachVolumeCommand"
-              ? Promise.reject(Object.assign(new Error("not authorized"), { name: "UnauthorizedOperation" }))
-              : target.send(command as never);
-        },
-      });
+    const denyAttach = denying(aws, "AttachVolumeCommand");
 
     const failure = await start({ host: "db-1", device: "/dev/xvda", attach: true }, denyAttach).catch(
       (e: unknown) => e,
