@@ -1,4 +1,4 @@
-import { RegisterImageCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { DescribeInstancesCommand, RegisterImageCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import {
   CreateDocumentCommand,
   DeleteDocumentCommand,
@@ -132,8 +132,13 @@ describe(`SendCommand (${SSM_API}/API_SendCommand.html)`, () => {
     const win = await launch(h, {}, ImageId);
 
     const error = await failure(shell(win, ["fsfreeze -f /"]));
+    const described = await h.ec2().send(new DescribeInstancesCommand({ InstanceIds: [win] }));
 
     expect(error).toMatchObject({ name: "UnsupportedPlatformType" });
+    expect(described.Reservations?.[0]?.Instances?.[0]).toMatchObject({
+      Platform: "windows",
+      PlatformDetails: "Windows",
+    });
   });
 
   it("refuses the same instance twice (DuplicateInstanceId) and a TimeoutSeconds under 30 (ValidationException)", async () => {
