@@ -24,6 +24,20 @@ export function asAwsError(err: unknown, protocol: Envelope["protocol"]): AwsErr
 /** An error in the protocol the request spoke: ec2Query, awsQuery (CloudWatch, SNS, others) or awsJson. */
 export function errorReply(to: Addressee, error: AwsError, requestId: string): Reply {
   if (to.protocol === "json") {
+    if (to.service === "ssm") {
+      // SSM is plain awsJson1_1, not in awsQuery-compatible mode: no x-amzn-query-error header.
+      const { "x-amzn-query-error": _, ...headers } = jsonErrorReply(
+        error,
+        error.code,
+        requestId,
+        to.jsonContentType,
+      ).headers;
+      return {
+        status: error.status,
+        headers,
+        body: JSON.stringify({ __type: error.code, message: error.message }),
+      };
+    }
     const type = to.service === "cloudwatch" ? cloudWatchJsonErrorType(error.code) : error.code;
     return jsonErrorReply(error, type, requestId, to.jsonContentType);
   }
@@ -37,7 +51,7 @@ export function errorReply(to: Addressee, error: AwsError, requestId: string): R
 
 /** The refusal of a request for a service the emulator does not serve, naming that service. */
 export function unknownServiceError(to: Addressee): AwsError {
-  const served = "it serves ec2, monitoring (CloudWatch), sns and s3";
+  const served = "it serves ec2, monitoring (CloudWatch), sns, ssm and s3";
   const message = `The embedded AWS does not serve the service '${to.unknownService}': ${served}.`;
   return new AwsError(to.protocol === "json" ? "UnknownOperationException" : "InvalidAction", message);
 }

@@ -5,8 +5,9 @@ import { AwsError } from "./errors";
 import { type Input, node, parseForm, parseJson } from "./protocol/input";
 import { isKnownRegion } from "./protocol/regions";
 import { SnsService } from "./sns";
+import { SSM_TARGET } from "./ssm";
 
-export type ServiceName = "ec2" | "cloudwatch" | "sns";
+export type ServiceName = "ec2" | "cloudwatch" | "sns" | "ssm";
 
 /** What the headers alone say about a request: enough to answer it in its own protocol. */
 export interface Envelope {
@@ -29,7 +30,12 @@ export interface Route extends Envelope {
 export const DEFAULT_REGION = "us-east-1";
 
 /** SigV4 signing names, from the credential scope. */
-const SIGNING_NAMES: Record<string, ServiceName> = { ec2: "ec2", monitoring: "cloudwatch", sns: "sns" };
+const SIGNING_NAMES: Record<string, ServiceName> = {
+  ec2: "ec2",
+  monitoring: "cloudwatch",
+  sns: "sns",
+  ssm: "ssm",
+};
 const VERSIONS: Record<string, ServiceName> = {
   "2016-11-15": "ec2",
   "2010-08-01": "cloudwatch",
@@ -75,6 +81,7 @@ export function envelope(headers: IncomingHttpHeaders): Envelope {
   if (target !== undefined) {
     const prefix = target.split(".")[0] ?? "";
     if (prefix === CLOUDWATCH_TARGET) service ??= "cloudwatch";
+    else if (prefix === SSM_TARGET) service ??= "ssm";
     else if (signingName === undefined) unknownService = prefix;
   }
   return {

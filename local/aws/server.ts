@@ -20,6 +20,7 @@ import { asAwsError, errorReply, unknownServiceError } from "./replies";
 import { envelope, type Route, route } from "./routing";
 import { isS3Request, type S3Reply, S3Service, s3ErrorReply } from "./s3";
 import { SNS_XMLNS, type SnsMessage, SnsService } from "./sns";
+import { type AgentBehaviour, type AgentInvocationRecord, type AgentLogEvent, SsmService } from "./ssm";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   port?: number;
@@ -37,6 +38,10 @@ export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   kmsKeys?: Record<string, string[]>;
   /** IAM enforcement for the listed access keys (`iam/index.ts`); other keys are unrestricted. */
   iam?: IamOptions;
+  /** Image ids whose instances are Windows (besides registered images named `Windows*`). */
+  windowsImageIds?: string[];
+  /** The simulated SSM agents' initial behaviour (`ssm/agent.ts`): `default` for every instance, else per instance id. */
+  ssmAgents?: { default?: AgentBehaviour; instances?: Record<string, AgentBehaviour> };
 }
 
 /** A message SNS received, as `Emulator.published()` returns it. */
@@ -70,6 +75,14 @@ export interface Emulator<C extends EmulatorClock = VirtualClock> {
   evaluateAlarms(): void;
   /** Replaces the IAM enforcement (e.g. once the stack's topic and bucket exist); `undefined` for none. */
   setIam(iam: IamOptions | undefined): void;
+  /** Sets how the SSM agent of one instance treats the commands sent from now on (`ssm/agent.ts`). */
+  ssmAgent(instanceId: string, behaviour: AgentBehaviour): void;
+  /** Sets the behaviour of every instance's agent that has none of its own. */
+  ssmAgentDefault(behaviour: AgentBehaviour): void;
+  /** The freezes and thaws of the instance's file systems up to the clock's now, oldest first. */
+  ssmAgentLog(instanceId: string): AgentLogEvent[];
+  /** The commands the agents received (of one instance, or all), with their parameters and state now. */
+  ssmInvocations(instanceId?: string): AgentInvocationRecord[];
   stop(): Promise<void>;
 }
 
@@ -77,6 +90,7 @@ interface Services {
   ec2: Ec2Service;
   cloudwatch: CloudWatchService;
   sns: SnsService;
+  ssm: SsmService;
 }
 
 /** `refused`: the error the region check, quotas or the fault plan answer instead of the service. */
@@ -90,6 +104,13 @@ function dispatch(services: Services, r: Route, requestId: string, refused?: Aws
     if (r.action === "") throw new AwsError("MissingAction", "The request must contain the parameter Action");
     if (r.service === "ec2")
       return ec2Reply(r.action, services.ec2.handle(r.region, r.action, r.input), requestId);
+    if (r.service === "ssm") {
+      return jsonReply(
+        services.ssm.handle(r.region, r.action, r.input),
+        requestId,
+        "application/x-amz-json-1.1",
+      );
+    }
     if (r.service === "sns") {
       return queryReply(r.action, SNS_XMLNS, services.sns.handle(r.region, r.action, r.input), requestId);
     }
@@ -171,17 +192,22 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
       snapshotDurationSeconds,
       copyDurationSeconds: options.copyDurationSeconds ?? snapshotDurationSeconds,
       policy: policy.ec2Policy,
+      ...(options.windowsImageIds ? { windowsImageIds: options.windowsImageIds } : {}),
     }),
     cloudwatch: new CloudWatchService(clock, accountId, (region, input) => {
       services.sns.handle(region, "Publish", input);
     }),
     sns: new SnsService(clock, accountId),
+    ssm: new SsmService({ clock, accountId, ec2: (r) => services.ec2.regionState(r) }),
   };
+  if (options.ssmAgents?.default) services.ssm.agents.setDefault(options.ssmAgents.default);
+  for (const [id, b] of Object.entries(options.ssmAgents?.instances ?? {})) services.ssm.agents.set(id, b);
   const log: { region: string; service: string; action: string }[] = [];
   const iam = new IamAuthorizer(options.iam, {
     accountId,
     clock,
     ec2State: (r) => services.ec2.regionState(r),
+    ssmDocumentTags: (r, name) => services.ssm.regionState(r).documents.get(name)?.tags,
   });
   const s3 = new S3Service(clock);
 
@@ -273,6 +299,10 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     setFaults: (plan) => policy.setFaults(plan),
     evaluateAlarms: () => services.cloudwatch.evaluateAlarms(),
     setIam: (options) => iam.setOptions(options),
+    ssmAgent: (instanceId, behaviour) => services.ssm.agents.set(instanceId, behaviour),
+    ssmAgentDefault: (behaviour) => services.ssm.agents.setDefault(behaviour),
+    ssmAgentLog: (instanceId) => services.ssm.agents.log(instanceId),
+    ssmInvocations: (instanceId) => services.ssm.agents.invocations(instanceId),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         policy.close();

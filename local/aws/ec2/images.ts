@@ -17,7 +17,9 @@ export function registerImage(ctx: Ec2Context, input: Input): Output {
     .filter((id): id is string => id !== undefined);
   for (const id of snapshotIds) getSnapshot(ctx, id);
   const imageId = newId("ami");
-  ctx.region.images.set(imageId, { imageId, name, snapshotIds, tags: tagsFor(input, "image") });
+  // AWS's Windows AMIs are named `Windows_Server-...`; a registered image so named launches Windows instances.
+  const platform = /^windows/i.test(name) ? { platform: "windows" as const } : {};
+  ctx.region.images.set(imageId, { imageId, name, snapshotIds, ...platform, tags: tagsFor(input, "image") });
   return { imageId };
 }
 

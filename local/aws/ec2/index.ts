@@ -13,6 +13,7 @@ import {
   terminateInstances,
 } from "./instances";
 import { type Ec2Context, RegionState } from "./model";
+import { createSnapshots } from "./multi-snapshots";
 import { type Ec2Policy, NO_POLICY } from "./policy";
 import { describeAvailabilityZones, describeRegions, REGIONS } from "./regions";
 import { copySnapshot, createSnapshot, deleteSnapshot, describeSnapshots } from "./snapshots";
@@ -38,6 +39,7 @@ const OPERATIONS: Record<string, Operation> = {
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
   CreateSnapshot: createSnapshot,
+  CreateSnapshots: createSnapshots,
   DescribeSnapshots: describeSnapshots,
   DeleteSnapshot: deleteSnapshot,
   CopySnapshot: copySnapshot,
@@ -57,6 +59,8 @@ export interface Ec2Options {
   copyDurationSeconds: (sizeGiB: number) => number;
   /** Quotas and planned faults; none when absent. */
   policy?: Ec2Policy;
+  /** Image ids whose instances are Windows instances, besides registered images named `Windows*`. */
+  windowsImageIds?: readonly string[];
 }
 
 /** EC2 across all regions; each region holds its own instances, volumes, snapshots and images. */

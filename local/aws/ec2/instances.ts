@@ -65,6 +65,8 @@ function render(ctx: Ec2Context, i: Instance, state = i.state): { [key: string]:
     privateDnsName: privateDnsName(i),
     keyName: i.keyName,
     stateReason: i.stateReason,
+    platform: i.platform,
+    platformDetails: i.platform === "windows" ? "Windows" : "Linux/UNIX",
     instanceType: i.instanceType,
     launchTime: i.launchTime,
     placement: { availabilityZone: i.availabilityZone, tenancy: "default" },
@@ -104,12 +106,20 @@ export function instanceFilter(ctx: Ec2Context, i: Instance): FilterValues {
     "state-reason-code": i.stateReason ? [i.stateReason.code] : [],
     "state-reason-message": i.stateReason ? [i.stateReason.message] : [],
     "root-device-type": ["ebs"],
+    platform: i.platform !== undefined ? [i.platform] : [],
     tenancy: ["default"],
   };
   return (name) => fields[name] ?? tagFilterValues(i.tags, name);
 }
 
 let ipCounter = 10;
+
+/** A registered Windows image, or an image id the emulator options declare Windows. */
+function isWindowsImage(ctx: Ec2Context, imageId: string): boolean {
+  return (
+    ctx.region.images.get(imageId)?.platform === "windows" || (ctx.windowsImageIds ?? []).includes(imageId)
+  );
+}
 
 /** https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html */
 export function runInstances(ctx: Ec2Context, input: Input): Output {
@@ -138,6 +148,7 @@ export function runInstances(ctx: Ec2Context, input: Input): Output {
       rootDeviceName: str(mappings[0] ?? {}, "DeviceName") ?? "/dev/xvda",
       privateIpAddress: `10.0.${Math.floor(ipCounter / 250) % 250}.${(ipCounter % 250) + 1}`,
       ...(str(input, "KeyName") !== undefined ? { keyName: str(input, "KeyName") } : {}),
+      ...(isWindowsImage(ctx, imageId) ? { platform: "windows" as const } : {}),
       tags: tagsFor(input, "instance"),
     };
     ctx.region.instances.set(instance.instanceId, instance);

@@ -19,11 +19,11 @@ function exceeded(ctx: Ec2Context, action: string, code: string, message: string
 }
 
 /**
- * CreateSnapshot: at least `snapshotIntervalSeconds` after the previous snapshot of the volume, and
+ * CreateSnapshot (and each volume of CreateSnapshots): at least `snapshotIntervalSeconds` after the previous snapshot of the volume, and
  * at most N pending (plus, as AWS counts them, `error`) snapshots per volume: 5, or 1 for st1/sc1.
  * https://repost.aws/knowledge-center/ebs-snapshot-stuck
  */
-export function checkSnapshotLimits(ctx: Ec2Context, volume: Volume): void {
+export function checkSnapshotLimits(ctx: Ec2Context, volume: Volume, action = "CreateSnapshot"): void {
   const limits = ctx.policy.limits;
   if (!limits) return;
   const now = ctx.clock.nowMs();
@@ -33,7 +33,7 @@ export function checkSnapshotLimits(ctx: Ec2Context, volume: Volume): void {
   ) {
     throw exceeded(
       ctx,
-      "CreateSnapshot",
+      action,
       "SnapshotCreationPerVolumeRateExceeded",
       "The maximum per volume CreateSnapshot request rate has been exceeded. Use an increasing or variable sleep interval between requests.",
     );
@@ -47,7 +47,7 @@ export function checkSnapshotLimits(ctx: Ec2Context, volume: Volume): void {
   if (counted >= allowed) {
     throw exceeded(
       ctx,
-      "CreateSnapshot",
+      action,
       "ConcurrentSnapshotLimitExceeded",
       `Volume ${volume.volumeId} (${volume.volumeType}) already has ${counted} pending or incomplete snapshots; ` +
         `the limit is ${allowed}. Wait until they complete, and delete snapshots in state 'error'.`,

@@ -54,6 +54,8 @@ export interface Instance {
   keyName?: string | undefined;
   /** Why the instance last left `running`, as AWS reports it (`Client.UserInitiatedShutdown`). */
   stateReason?: { code: string; message: string };
+  /** `windows` for a Windows instance (DescribeInstances' `platform`); absent for Linux/UNIX. */
+  platform?: "windows";
   tags: Tags;
 }
 
@@ -77,6 +79,8 @@ export interface Snapshot {
 export interface Image {
   imageId: string;
   name: string;
+  /** `windows` for a Windows AMI: its instances are Windows instances. */
+  platform?: "windows";
   snapshotIds: string[];
   tags: Tags;
 }
@@ -106,6 +110,8 @@ export interface Ec2Context {
   copyDurationSeconds(sizeGiB: number): number;
   /** Quotas and planned faults (`NO_POLICY` when both are off). */
   policy: Ec2Policy;
+  /** Image ids whose instances are Windows instances (`EmulatorOptions.windowsImageIds`). */
+  windowsImageIds?: readonly string[];
 }
 
 /** AWS resource ids: a prefix and 17 hex digits. */

@@ -160,6 +160,33 @@ const BUILDERS: Record<string, CheckBuilder> = {
       ...tagOnCreate(s, "CreateSnapshot", newSnapshot, tags),
     ];
   },
+  /**
+   * CreateSnapshots: the instance, each volume of the set and the new snapshots (resource types
+   * instance*, snapshot*, volume in the Service Authorization Reference). The volumes are those the
+   * call would snapshot; a spec that selects none is left to the operation's own error.
+   */
+  CreateSnapshots: (s) => {
+    const spec = obj(s.input, "InstanceSpecification") ?? {};
+    const instanceId = str(spec, "InstanceId") ?? "";
+    const region = s.state(s.region);
+    const instance = region.instances.get(instanceId);
+    const excluded = strList(spec, "ExcludeDataVolumeId");
+    const excludeBoot = str(spec, "ExcludeBootVolume") === "true";
+    const volumes = [...region.volumes.values()].filter(
+      (v) =>
+        v.attachment?.instanceId === instanceId &&
+        !excluded.includes(v.volumeId) &&
+        !(excludeBoot && v.attachment.device === instance?.rootDeviceName),
+    );
+    const tags = tagsFor(s.input, "snapshot");
+    const newSnapshot = arn.snapshot(s, "*", s.region);
+    return [
+      check(s, "CreateSnapshots", arn.instance(s, instanceId), instanceKeys(instance) ?? {}),
+      ...volumes.map((v) => check(s, "CreateSnapshots", arn.volume(s, v.volumeId), volumeKeys(v) ?? {})),
+      check(s, "CreateSnapshots", newSnapshot, requestTags(tags)),
+      ...tagOnCreate(s, "CreateSnapshots", newSnapshot, tags),
+    ];
+  },
   CopySnapshot: (s) => {
     const sourceRegion = str(s.input, "SourceRegion") ?? s.region;
     const sourceId = str(s.input, "SourceSnapshotId") ?? "";

@@ -14,6 +14,8 @@ import type { AuthorizationCheck, Decision } from "./policy";
  * - CloudWatch: `AccessDenied` (403), no "on resource" for actions on `*`.
  * - SNS: `AuthorizationError` (403), the action spelled `SNS:Publish`.
  *   https://docs.aws.amazon.com/sns/latest/api/API_Publish.html#API_Publish_Errors
+ * - SSM: `AccessDeniedException` (400, awsJson1_1).
+ *   https://docs.aws.amazon.com/systems-manager/latest/APIReference/CommonErrors.html
  * - S3: `AccessDenied` (403), the resource ARN in quotes.
  *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html
  *
@@ -54,5 +56,6 @@ export function denial(
     );
   }
   if (service === "sns") return new AwsError("AuthorizationError", sentence, 403);
+  if (service === "ssm") return new AwsError("AccessDeniedException", sentence, 400);
   return new AwsError("AccessDenied", sentence, 403);
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { EmulatorClock } from "../clock";
-import type { RegionState } from "../ec2/model";
+import type { RegionState, Tags } from "../ec2/model";
 import type { AwsError } from "../errors";
 import { str } from "../protocol/input";
 import type { Route } from "../routing";
@@ -41,6 +41,7 @@ export interface IamEnvironment {
   accountId: string;
   clock: EmulatorClock;
   ec2State(region: string): RegionState;
+  ssmDocumentTags?(region: string, name: string): Tags | undefined;
 }
 
 const credentialOf = (headers: IncomingHttpHeaders): string => {
@@ -88,6 +89,7 @@ export class IamAuthorizer {
         `arn:${partition}:iam::${this.env.accountId}:user/${accessKeyId}`,
       now: this.env.clock.now(),
       ec2State: (region) => this.env.ec2State(region),
+      ssmDocumentTags: (region, name) => this.env.ssmDocumentTags?.(region, name),
     };
     return { statements, env };
   }

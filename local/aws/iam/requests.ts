@@ -1,9 +1,10 @@
-import type { RegionState } from "../ec2/model";
+import type { RegionState, Tags } from "../ec2/model";
 import { type Input, objList, str, strList } from "../protocol/input";
 import type { Route } from "../routing";
 import type { RequestContext } from "./conditions";
 import { ec2Checks } from "./ec2-requests";
 import type { AuthorizationCheck } from "./policy";
+import { ssmChecks } from "./ssm-requests";
 
 export interface RequestEnvironment {
   accountId: string;
@@ -11,6 +12,8 @@ export interface RequestEnvironment {
   principalArn: string;
   now: Date;
   ec2State(region: string): RegionState;
+  /** The tags of the account's SSM document `name` in `region`, if it exists. */
+  ssmDocumentTags?(region: string, name: string): Tags | undefined;
 }
 
 /**
@@ -100,5 +103,17 @@ export function authorizationChecks(r: Route, env: RequestEnvironment): Authoriz
   }
   if (r.service === "cloudwatch") return cloudWatchChecks(r, env, base);
   if (r.service === "sns") return snsChecks(r, env, base);
+  if (r.service === "ssm") {
+    return ssmChecks({
+      region: r.region,
+      accountId: env.accountId,
+      partition: env.partition,
+      action: r.action,
+      input: r.input as Input,
+      base,
+      ec2: env.ec2State(r.region),
+      documentTags: (name) => env.ssmDocumentTags?.(r.region, name),
+    });
+  }
   return [];
 }

@@ -4,6 +4,7 @@ import cloudwatchModel from "./cloudwatch.json";
 import ec2Model from "./ec2.json";
 import type { MemberRef, Model, Shape } from "./shapes";
 import snsModel from "./sns.json";
+import ssmModel from "./ssm.json";
 
 /**
  * Requests checked against the services' published models (trimmed copies, `trim.ts`) before any
@@ -18,13 +19,16 @@ import snsModel from "./sns.json";
  * - SNS: `ValidationError`, worded as AWS's request validation words it ("1 validation error
  *   detected: Value null at 'message' failed to satisfy constraint: Member must not be null").
  *   https://docs.aws.amazon.com/sns/latest/api/CommonErrors.html
+ * - SSM: `ValidationException` in the same wording (awsJson1_1).
+ *   https://docs.aws.amazon.com/systems-manager/latest/APIReference/CommonErrors.html
  */
-export type ModelService = "ec2" | "cloudwatch" | "sns";
+export type ModelService = "ec2" | "cloudwatch" | "sns" | "ssm";
 
 const MODELS: Record<ModelService, Model> = {
   ec2: ec2Model as Model,
   cloudwatch: cloudwatchModel as Model,
   sns: snsModel as Model,
+  ssm: ssmModel as Model,
 };
 
 type Dialect = "ec2" | "query" | "json";
@@ -235,7 +239,7 @@ function refusal(service: ModelService, p: Problem): AwsError {
   const value = p.kind === "missing" ? "null" : `'${show(p.value)}'`;
   const constraint = p.kind === "missing" ? "Member must not be null" : p.constraint;
   return new AwsError(
-    "ValidationError",
+    service === "ssm" ? "ValidationException" : "ValidationError",
     `1 validation error detected: Value ${value} at '${lowerFirst(p.member)}' failed to satisfy constraint: ${constraint}`,
   );
 }

@@ -75,9 +75,9 @@ function toJson(value: Output): unknown {
 
 const JSON_TYPE = { "content-type": "application/x-amz-json-1.0" };
 
-export function jsonReply(output: Output, requestId: string): Reply {
+export function jsonReply(output: Output, requestId: string, contentType = JSON_TYPE["content-type"]): Reply {
   const body = JSON.stringify(toJson(output ?? {}));
-  return { status: 200, headers: { ...JSON_TYPE, "x-amzn-requestid": requestId }, body };
+  return { status: 200, headers: { "content-type": contentType, "x-amzn-requestid": requestId }, body };
 }
 
 /**

@@ -39,6 +39,8 @@ export interface QuotaConfig {
   cloudwatch: Record<string, BucketSpec>;
   /** Per-action buckets for SNS; actions not listed are not throttled. */
   sns: Record<string, BucketSpec>;
+  /** Per-action buckets for SSM; actions not listed are not throttled (none by default: AWS publishes no per-action rates for Run Command). */
+  ssm: Record<string, BucketSpec>;
   /** EBS snapshot limits; `false` turns them off while keeping throttling. */
   ebs: EbsLimits | false;
 }
@@ -99,6 +101,7 @@ export function defaultQuotaConfig(): QuotaConfig {
     },
     cloudwatch: { PutMetricData: bucket(500, 500) },
     sns: {},
+    ssm: {},
     ebs: {
       pendingSnapshotsPerVolume: { default: 5, st1: 1, sc1: 1 },
       countErrorSnapshots: true,

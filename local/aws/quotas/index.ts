@@ -100,7 +100,7 @@ export class Quotas {
   }
 
   private draws(service: ServiceName, action: string, input: Input): Draw[] {
-    if (service === "cloudwatch" || service === "sns") {
+    if (service === "cloudwatch" || service === "sns" || service === "ssm") {
       const spec = this.config[service][action];
       return spec ? [{ key: action, spec, tokens: 1 }] : [];
     }

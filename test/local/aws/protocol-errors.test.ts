@@ -49,18 +49,18 @@ describe("a service the emulator does not serve is refused in that service's pro
     expect(JSON.parse(answer.body).message).toContain("'dynamodb'");
   });
 
-  it("answers an awsJson1_1 request (SSM) with content type 1.1", async () => {
+  it("answers an awsJson1_1 request (CloudWatch Logs) with content type 1.1", async () => {
     const answer = await raw(h.emulator.endpoint, {
       headers: {
-        ...signedAs("ssm"),
+        ...signedAs("logs"),
         "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": "AmazonSSM.SendCommand",
+        "x-amz-target": "Logs_20140328.DescribeLogGroups",
       },
       body: "{}",
     });
 
     expect(answer.headers["content-type"]).toBe("application/x-amz-json-1.1");
-    expect(JSON.parse(answer.body).message).toContain("'ssm'");
+    expect(JSON.parse(answer.body).message).toContain("'logs'");
   });
 
   it("answers an awsQuery request (SQS) with an awsQuery ErrorResponse naming sqs", async () => {
