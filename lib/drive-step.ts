@@ -1,11 +1,11 @@
-import { DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
+import { CreateTagsCommand, DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
 import { type Consistency, isFallback, type SetOutcome } from "./consistency";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { type DeleteOutcome, deleteSnapshots } from "./prune";
 import { backoffMs, isThrottle, isTransient, withRetry } from "./retry";
 import { copyToDr, createSnapshot, describeSnapshot, itemKeys } from "./snapshot";
-import { TAG } from "./tags";
+import { TAG, toTagList } from "./tags";
 import { guessCopySeconds, guessSnapshotSeconds, MARGIN_SECONDS } from "./timetable";
 
 /**
@@ -111,6 +111,25 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
       return fail(`Not backed up: ${set.reason ?? "the set step skipped the server"}`);
     }
     if (set && fromSet) {
+      Object.assign(progress, { consistency: set.mode, consistencyNote: note });
+      try {
+        // One CreateSnapshots call tags every snapshot alike: this drive's own tags go on here.
+        await withRetry(
+          () =>
+            deps.ec2(item.region).send(
+              new CreateTagsCommand({
+                Resources: [fromSet],
+                // Without snapfleet:managed, which CreateSnapshots set and IAM lets nothing else write.
+                Tags: toTagList(tagsOf(item, progress)).filter((t) => t.Key !== TAG.managed),
+              }),
+            ),
+          deps,
+          "CreateTags",
+        );
+      } catch (error) {
+        if (mustWait(error)) return waitTurn();
+        return fail(`Tagging ${fromSet}, this drive's snapshot of the set, failed: ${describe(error)}`);
+      }
       const deleted = set.errorsDeleted?.[item.volumeId] ?? [];
       const started = Date.parse(set.startTime ?? now().toISOString());
       const expected =

@@ -121,7 +121,7 @@ export async function takeSet(props: SetProps, deps: Deps): Promise<SetOutcome> 
       );
     }
   }
-  const snapshots = await tagSet(props, created.snapshots, mode, setId, deps);
+  const snapshots = await tagExtras(props, created.snapshots, setId, deps);
   return {
     mode,
     requested: policy.requested,
@@ -311,40 +311,45 @@ async function createSet(
 }
 
 /**
- * Gives each snapshot of the set its drive's tags (the volume's own and snapfleet's), which one
- * CreateSnapshots call cannot do. A volume attached after Plan listed the instance gets the tags
- * that let the next runs keep and prune it like any other.
+ * The set's snapshot of each planned drive, by volume. Each drive's own step gives its snapshot the
+ * drive's tags (one CreateSnapshots call tags every snapshot alike). A volume attached after Plan
+ * listed the instance has no step: it gets `snapfleet:volume-id` here, so later runs keep and prune
+ * it like any other; failing that, it stays listed as "not ours" and is never deleted.
  */
-async function tagSet(
+async function tagExtras(
   props: SetProps,
   snapshots: Snapshot[],
-  mode: Consistency,
   setId: string,
   deps: Deps,
 ): Promise<Record<string, string>> {
-  const drives = new Map(props.drives.map((d) => [d.volumeId, d]));
+  const planned = new Set(props.drives.map((d) => d.volumeId));
   const byVolume: Record<string, string> = {};
   for (const snapshot of snapshots) {
     const volumeId = snapshot.VolumeId ?? "";
     const snapshotId = snapshot.SnapshotId ?? "";
-    const drive = drives.get(volumeId);
-    const tags: TagMap = {
-      ...(drive ? drive.tags : { [TAG.volumeId]: volumeId, [TAG.managed]: "true" }),
-      [TAG.consistency]: mode,
-      [TAG.set]: setId,
-    };
-    const have = toTagMap(snapshot.Tags);
-    const missing = Object.fromEntries(Object.entries(tags).filter(([k, v]) => have[k] !== v));
-    if (Object.keys(missing).length > 0)
+    if (planned.has(volumeId)) {
+      byVolume[volumeId] = snapshotId;
+      continue;
+    }
+    try {
       await withRetry(
         () =>
-          deps
-            .ec2(props.region)
-            .send(new CreateTagsCommand({ Resources: [snapshotId], Tags: toTagList(missing) })),
+          deps.ec2(props.region).send(
+            new CreateTagsCommand({
+              Resources: [snapshotId],
+              Tags: toTagList({ [TAG.volumeId]: volumeId, [TAG.set]: setId }),
+            }),
+          ),
         deps,
         "CreateTags",
       );
-    if (drive) byVolume[volumeId] = snapshotId;
+    } catch (error) {
+      deps.log.warn("could not tag a snapshot of a volume attached after the plan", {
+        snapshotId,
+        volumeId,
+        error: describe(error),
+      });
+    }
   }
   return byVolume;
 }
@@ -366,7 +371,7 @@ async function findSet(props: SetProps, setId: string, deps: Deps): Promise<SetO
   if (found.length === 0) return undefined;
   const recorded = toTagMap(found[0]?.Tags)[TAG.consistency];
   const mode: Consistency = recorded === "application" ? "application" : "instance";
-  const snapshots = await tagSet(props, found, mode, setId, deps);
+  const snapshots = await tagExtras(props, found, setId, deps);
   return {
     mode,
     requested: props.consistency.requested,

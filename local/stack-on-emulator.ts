@@ -5,6 +5,7 @@ import type { Emulator } from "./aws/server";
 import {
   defaultPhysicalIds,
   installStackAlarms,
+  installStackDocuments,
   loadPackagedTemplate,
   policyFromTemplate,
   ruleViolations,
@@ -59,6 +60,10 @@ export async function applyStack<C extends EmulatorClock>(
     "RunBucket.Arn": `arn:aws:s3:::${config.bucket}`,
   };
   await createRunBucket(config);
+  await installStackDocuments(template, ids, emulator.endpoint, {
+    ...scope,
+    credentials: LOCAL_SETUP_CREDENTIALS,
+  });
   if (options.iam) {
     emulator.setIam({
       principals: {

@@ -24,6 +24,7 @@ import {
   PutMetricAlarmCommand,
   type PutMetricAlarmCommandInput,
 } from "@aws-sdk/client-cloudwatch";
+import { CreateDocumentCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { PolicyStatement } from "./aws/iam";
 import { type PhysicalIds, resolveIntrinsics, type StackScope } from "./stack-intrinsics";
 
@@ -224,6 +225,45 @@ export function stackAlarmIds(
  * CloudFormation would, and returns their names. Actions and dimensions resolve through
  * `physicalIds`: pass the emulator's topic as `AlarmTopic` so that notifications land there.
  */
+/** The stack's SSM documents (AWS::SSM::Document), created as CloudFormation would; returns their names. */
+export async function installStackDocuments(
+  template: CfnTemplate,
+  physicalIds: PhysicalIds,
+  endpoint: string,
+  scope: StackScope & { credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
+): Promise<string[]> {
+  const client = new SSMClient({
+    endpoint,
+    region: scope.region ?? "us-east-1",
+    credentials: scope.credentials ?? { accessKeyId: "local", secretAccessKey: "local" },
+  });
+  const names: string[] = [];
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== "AWS::SSM::Document") continue;
+    const props = resolveIntrinsics(resource.Properties ?? {}, template, physicalIds, scope) as {
+      Name?: string;
+      Content: unknown;
+      DocumentType?: string;
+    };
+    const name = props.Name ?? `${scope.stackName ?? "snapfleet-dev"}-${id}`;
+    try {
+      await client.send(
+        new CreateDocumentCommand({
+          Name: name,
+          Content: JSON.stringify(props.Content),
+          DocumentType: (props.DocumentType ?? "Command") as "Command",
+          DocumentFormat: "JSON",
+        }),
+      );
+    } catch (error) {
+      if ((error as { name?: string }).name !== "DocumentAlreadyExists") throw error;
+    }
+    names.push(name);
+  }
+  client.destroy();
+  return names;
+}
+
 export async function installStackAlarms(
   template: CfnTemplate,
   physicalIds: PhysicalIds,

@@ -174,7 +174,9 @@ describe("BackupConsistency=application", () => {
       ["instance", "ok"],
       ["instance", "ok"],
     ]);
-    expect(drives[0]?.consistencyNote).toMatch(/SSM agent of i-\w+ is not online \(PingStatus ConnectionLost\)/);
+    expect(drives[0]?.consistencyNote).toMatch(
+      /SSM agent of i-\w+ is not online \(PingStatus ConnectionLost\)/,
+    );
     expect(result.digest).toMatch(/Consistency less than asked for/);
     expect(result.subject).toMatch(/2 LESS CONSISTENT/);
     for (const s of snapshots) expect(tagsOf(s)["snapfleet:consistency"]).toBe("instance");

@@ -126,7 +126,7 @@ describe("backup functions' role (IamRoleLambdaExecution), resolved in GovCloud"
       TagSnapshotSets: {
         Effect: "Allow",
         Action: ["ec2:CreateTags"],
-        Resource: `${P}:ec2:us-gov-west-1::snapshot/${NEW}`,
+        Resource: `${P}:ec2:us-gov-west-1::snapshot/snap-*`,
         Condition: {
           StringEquals: { "aws:ResourceTag/snapfleet:managed": "true" },
           "ForAllValues:StringNotEquals": { "aws:TagKeys": "snapfleet:managed" },

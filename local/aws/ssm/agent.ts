@@ -16,6 +16,16 @@ import type { Effect, Invocation, InvocationStatus } from "./model";
  * A command's course is fixed when it is sent, from the behaviour at that moment.
  */
 export type AgentMode = "succeeds" | "slow" | "fails" | "hangs" | "offline" | "unmanaged";
+export const AGENT_MODES: readonly AgentMode[] = [
+  "succeeds",
+  "slow",
+  "fails",
+  "hangs",
+  "offline",
+  "unmanaged",
+];
+/** Instance tag naming the agent's mode, for fleets built through the EC2 API (the demo). */
+export const AGENT_MODE_TAG = "emulator:ssm-agent";
 
 export interface AgentBehaviour {
   mode: AgentMode;
@@ -211,8 +221,17 @@ export class Agents {
     this.fallback = { ...behaviour };
   }
 
-  behaviourOf(instanceId: string): AgentBehaviour {
-    return this.behaviours.get(instanceId)?.behaviour ?? this.fallback;
+  /**
+   * The behaviour set for the instance, else the one its `emulator:ssm-agent` tag names (a mode; an
+   * emulator-only hook like `emulator:snapshot-result`, so a fleet made through the EC2 API alone
+   * can carry it), else the default.
+   */
+  behaviourOf(instanceId: string, tags?: ReadonlyMap<string, string>): AgentBehaviour {
+    const set = this.behaviours.get(instanceId)?.behaviour;
+    if (set) return set;
+    const tagged = tags?.get(AGENT_MODE_TAG);
+    if (tagged && (AGENT_MODES as readonly string[]).includes(tagged)) return { mode: tagged as AgentMode };
+    return this.fallback;
   }
 
   /** When the instance's behaviour was last set (its agent's last ping when offline). */

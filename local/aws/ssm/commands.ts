@@ -23,7 +23,7 @@ function managedInstance(ctx: SsmContext, id: string): Instance {
   if (!instance) throw invalidInstance(id, `does not exist in ${ctx.region.region}.`);
   if (instance.state !== "running")
     throw invalidInstance(id, `is ${instance.state}: commands go to running instances only.`);
-  if (ctx.agents.behaviourOf(id).mode === "unmanaged")
+  if (ctx.agents.behaviourOf(id, instance.tags).mode === "unmanaged")
     throw invalidInstance(
       id,
       "is not a managed instance: its SSM Agent is not registered with Systems Manager.",
@@ -101,7 +101,7 @@ export function sendCommand(ctx: SsmContext, input: Input): Output {
       .filter((s) => s.platform === undefined || s.platform === platform)
       .map((s) => prepareStep(s, values));
     const readings = steps.map((s) => readScript(s.script));
-    const behaviour = ctx.agents.behaviourOf(instance.instanceId);
+    const behaviour = ctx.agents.behaviourOf(instance.instanceId, instance.tags);
     const course = planCourse(
       behaviour,
       now,

@@ -23,7 +23,7 @@ function managed(ctx: SsmContext): Managed[] {
   const now = ctx.clock.nowMs();
   return [...ctx.ec2.instances.values()]
     .filter((i) => i.state !== "terminated" && i.state !== "shutting-down")
-    .map((instance) => ({ instance, behaviour: ctx.agents.behaviourOf(instance.instanceId) }))
+    .map((instance) => ({ instance, behaviour: ctx.agents.behaviourOf(instance.instanceId, instance.tags) }))
     .filter(({ behaviour }) => behaviour.mode !== "unmanaged")
     .map(({ instance, behaviour }) => {
       const online = instance.state === "running" && behaviour.mode !== "offline";

@@ -13,6 +13,10 @@ import type { Effect } from "./model";
  * - `Invoke-Ec2VssIO -Action Freeze|Thaw` (the stand-in script of `AWSEC2-ManageVssIO`).
  * - `echo <text>` at the start of a line: a line of standard output.
  *
+ * - `case "<word>" in pattern) ... ;; esac` on a word that parameter substitution has made literal
+ *   (`case "{{ command }}" in pre-script) ...`): only the first branch whose pattern matches (`|`
+ *   alternatives, `*` and `?` globs) counts, as a shell would run it.
+ *
  * Everything else is taken to succeed and do nothing. Mount points are not told apart: the model
  * keeps one frozen/thawed state per instance.
  */
@@ -30,6 +34,28 @@ function withoutComments(script: string): string {
     .join("\n");
 }
 
+const CASE_BLOCK = /\bcase\s+(["']?)([^"'\s]*)\1\s+in\b([\s\S]*?)\besac\b/g;
+
+function globMatches(pattern: string, word: string): boolean {
+  const unquoted = pattern.trim().replace(/^(["'])(.*)\1$/, "$2");
+  const source = unquoted
+    .replace(/[.+^${}()[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${source}$`).test(word);
+}
+
+/** Each `case` block replaced by the body of the branch its (literal) word selects, or by nothing. */
+function selectCaseBranches(script: string): string {
+  return script.replace(CASE_BLOCK, (_m, _q, word: string, body: string) => {
+    for (const branch of body.split(";;")) {
+      const m = /^\s*\(?([^)\n]+)\)([\s\S]*)$/.exec(branch);
+      if (m && (m[1] ?? "").split("|").some((p) => globMatches(p, word))) return m[2] ?? "";
+    }
+    return "";
+  });
+}
+
 export interface ScriptReading {
   effects: Effect[];
   stdout: string;
@@ -41,7 +67,7 @@ export function readScript(script: string): ScriptReading {
     watchdogs.push(Number(seconds));
     return `@@watchdog:${watchdogs.length - 1}@@`;
   };
-  const text = withoutComments(script)
+  const text = selectCaseBranches(withoutComments(script))
     .replace(SUBSHELL_WATCHDOG, (_m, seconds: string) => placeholder(seconds))
     .replace(NOHUP_WATCHDOG, (_m, _q, seconds: string) => placeholder(seconds));
   const effects: Effect[] = [];

@@ -161,6 +161,39 @@ describe(`agent modes (${STATUSES})`, () => {
 });
 
 describe("the file-system freeze model", () => {
+  it("runs only the case branch its substituted word selects (one document for pre and post, as DLM calls it)", async () => {
+    const id = await launch(h);
+    const script = (command: string) => [
+      `case "${command}" in`,
+      "  pre-script)",
+      '    nohup sh -c "sleep 10; fsfreeze --unfreeze /data" >/dev/null 2>&1 &',
+      "    fsfreeze --freeze /data || exit 1",
+      "    ;;",
+      "  post-script|thaw)",
+      "    fsfreeze --unfreeze /data",
+      "    ;;",
+      "  *) echo nothing ;;",
+      "esac",
+    ];
+    await send(id, script("dry-run"));
+    h.clock.advance(2_000);
+    await send(id, script("pre-script"));
+    h.clock.advance(3_000);
+    await send(id, script("post-script"));
+    h.clock.advance(60_000);
+
+    expect(log(id)).toEqual([
+      ["freeze", "command", 3],
+      ["thaw", "command", 6],
+    ]);
+  });
+
+  it("takes an instance's mode from its emulator:ssm-agent tag when none was set", async () => {
+    const id = await launch(h, { "emulator:ssm-agent": "offline" });
+    const info = await h.ssm().send(new DescribeInstanceInformationCommand({}));
+    expect(info.InstanceInformationList?.find((i) => i.InstanceId === id)?.PingStatus).toBe("ConnectionLost");
+  });
+
   it("the watchdog thaws a freeze whose thaw never arrives, N seconds after the freeze", async () => {
     const id = await launch(h);
     await send(id, PRE);
