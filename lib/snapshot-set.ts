@@ -180,7 +180,7 @@ async function runPre(props: SetProps, script: Script, deps: Deps): Promise<Step
   }
   return {
     ok: false,
-    reason: `the pre script (${script.document}) failed ${failures.length} time(s): ${failures.join("; ")}`,
+    reason: `the pre script (${script.document}) failed ${failures.length} time(s): ${[...new Set(failures)].join("; ")}`,
   };
 }
 

@@ -22,6 +22,9 @@ import type { VirtualClock } from "./clock";
  *   regions) and a manual, unmanaged snapshot that must survive;
  * - db-1: three volumes, one opted out with Backup=false, one whose snapshots end in `error`
  *   (the embedded AWS's `emulator:snapshot-result` tag) to show that a failure stays contained;
+ * - pg-1: BackupConsistency=application, two volumes: frozen, one snapshot set, thawed;
+ * - mq-1: BackupConsistency=application whose SSM agent fails every command (the embedded AWS's
+ *   `emulator:ssm-agent` tag): it falls back to a crash-consistent set and says why;
  * - build-1: no Backup tag, so it is not backed up.
  */
 export interface DemoFleet {
@@ -43,6 +46,8 @@ export interface DemoOptions {
 
 const DAY_MS = 86_400_000;
 export const EMULATOR_SNAPSHOT_RESULT_TAG = "emulator:snapshot-result";
+/** The embedded AWS's hook for the instance's simulated SSM agent (succeeds, fails, offline, ...). */
+export const EMULATOR_SSM_AGENT_TAG = "emulator:ssm-agent";
 
 export async function createDemoFleet(options: DemoOptions): Promise<DemoFleet> {
   const client = {
@@ -117,6 +122,20 @@ export async function createDemoFleet(options: DemoOptions): Promise<DemoFleet> 
   });
   const optedOutVolumeId = await addVolume(db1, "/dev/sdh", 20, { Name: "db-1-scratch", Backup: "false" });
 
+  // Application-consistent servers (BackupConsistency): pg-1's pre script (the stack's fsfreeze
+  // document) succeeds; mq-1's SSM agent fails every command (the embedded AWS's `emulator:ssm-agent`
+  // tag), so after 3 tries it falls back to a crash-consistent set and the report says why.
+  const pg1 = await launch("pg-1", { Backup: "true", BackupConsistency: "application" });
+  await tagVolume(await rootVolume(pg1), { Name: "pg-1-root" });
+  await addVolume(pg1, "/dev/sdf", 120, { Name: "pg-1-data" });
+  const mq1 = await launch("mq-1", {
+    Backup: "true",
+    BackupConsistency: "application",
+    [EMULATOR_SSM_AGENT_TAG]: "fails",
+  });
+  await tagVolume(await rootVolume(mq1), { Name: "mq-1-root" });
+  await addVolume(mq1, "/dev/sdf", 40, { Name: "mq-1-queue" });
+
   const build1 = await launch("build-1", {});
 
   // History for web-2: a manual snapshot, then one managed snapshot a day for six days.
@@ -174,7 +193,7 @@ export async function createDemoFleet(options: DemoOptions): Promise<DemoFleet> 
 
   return {
     topicArn: topic.TopicArn ?? "",
-    instances: { "web-1": web1, "web-2": web2, "db-1": db1, "build-1": build1 },
+    instances: { "web-1": web1, "web-2": web2, "db-1": db1, "pg-1": pg1, "mq-1": mq1, "build-1": build1 },
     failingVolumeId,
     optedOutVolumeId,
     unmanagedSnapshotId: unmanaged.SnapshotId ?? "",

@@ -22,8 +22,8 @@ describe("a backup cycle of the demo fleet", () => {
       .filter((a) => a.NewStateValue === "ALARM")
       .map((a) => a.AlarmName);
     // The missed-run alarm says nothing before the first run (it starts with no data): the
-    // operator's first message is not a false alarm.
-    expect(changes).toEqual(["snapfleet-dev-volumes-failed"]);
+    // operator's first message is not a false alarm. mq-1's fallback raises its own alarm.
+    expect(changes.sort()).toEqual(["snapfleet-dev-consistency-fallback", "snapfleet-dev-volumes-failed"]);
   });
 
   let cycle: CycleResult;
@@ -55,6 +55,10 @@ describe("a backup cycle of the demo fleet", () => {
       "db-1 /dev/sdf",
       "db-1 /dev/sdg",
       "db-1 /dev/xvda",
+      "mq-1 /dev/sdf",
+      "mq-1 /dev/xvda",
+      "pg-1 /dev/sdf",
+      "pg-1 /dev/xvda",
       "web-1 /dev/sdf",
       "web-1 /dev/xvda",
       "web-2 /dev/xvda",
@@ -132,7 +136,7 @@ describe("a backup cycle of the demo fleet", () => {
     const listed = await cw.send(
       new ListMetricsCommand({ Namespace: DEFAULT_NAMESPACE, MetricName: "Errors" }),
     );
-    expect(listed.Metrics?.length).toBe(6);
+    expect(listed.Metrics?.length).toBe(10);
     const range = { StartTime: new Date(Date.UTC(2026, 0, 1)), EndTime: new Date(Date.UTC(2027, 0, 1)) };
     for (const drive of cycle.drives) {
       const dimensions = [
@@ -166,7 +170,9 @@ describe("a backup cycle of the demo fleet", () => {
   it("publishes exactly one digest, naming the failed server and drive", () => {
     const digests = (cycle.emulator?.published() ?? []).filter((m) => m.subject?.startsWith("snapfleet "));
     expect(digests).toHaveLength(1);
-    expect(digests[0]?.subject).toBe("snapfleet us-east-1: 1 FAILED, 5/6 drives backed up");
+    expect(digests[0]?.subject).toBe(
+      "snapfleet us-east-1: 1 FAILED, 2 LESS CONSISTENT, 9/10 drives backed up",
+    );
     expect(digests[0]?.message).toContain(
       `db-1 (${cycle.fleet.instances["db-1"]}) /dev/sdg ${cycle.fleet.failingVolumeId}`,
     );
