@@ -231,3 +231,40 @@ describe("BackupConsistency=application", () => {
     ]);
   }, 120_000);
 });
+
+describe("a Set step killed after CreateSnapshots answered (Lambda.Unknown)", () => {
+  it("adopts the set the killed attempt made: one snapshot per drive, one set, no second freeze", async () => {
+    const aws = await startTestAws();
+    try {
+      const server = await launchInstance(aws, {
+        tags: { Name: "pg", Backup: "true", BackupConsistency: "application" },
+        volumes: [{ device: "/dev/sdf", size: 100 }],
+      });
+      let crashed = 0;
+      const crash = (task: { fn: string }) => {
+        if (task.fn !== "set" || crashed > 0 || requests(aws, "CreateSnapshots") === 0) return false;
+        crashed += 1;
+        return true;
+      };
+
+      const { outcome, drives, stats } = await runBackupCycle(aws.config(), aws.clock, { crash });
+
+      expect(crashed).toBe(1);
+      expect(stats.crashesInjected).toBe(1);
+      expect(requests(aws, "CreateSnapshots")).toBe(1);
+      expect(requests(aws, "CreateSnapshot")).toBe(0);
+      const snapshots = await runSnapshots(aws, outcome.runId);
+      expect(snapshots.map((s) => s.VolumeId).sort()).toEqual(
+        [server.rootVolumeId, server.volumes["/dev/sdf"]].sort(),
+      );
+      expect(aws.emulator.ssmAgentLog(server.instanceId).filter((e) => e.event === "freeze")).toHaveLength(1);
+      expect(drives.map((d) => [d.status, d.consistency])).toEqual([
+        ["ok", "application"],
+        ["ok", "application"],
+      ]);
+      expect(drives[0]?.consistencyNote).toMatch(/interrupted after CreateSnapshots; its set was adopted/);
+    } finally {
+      await aws.stop();
+    }
+  }, 120_000);
+});
