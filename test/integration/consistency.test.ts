@@ -11,6 +11,7 @@ import {
   startTestAws,
   type TestAws,
 } from "../helpers/aws";
+import { attachedAt, snapfleet } from "../restore/helpers";
 
 /**
  * Consistency per server (issue 14), end to end on the embedded AWS: EC2 CreateSnapshots
@@ -263,6 +264,46 @@ describe("a Set step killed after CreateSnapshots answered (Lambda.Unknown)", ()
         ["ok", "application"],
       ]);
       expect(drives[0]?.consistencyNote).toMatch(/interrupted after CreateSnapshots; its set was adopted/);
+    } finally {
+      await aws.stop();
+    }
+  }, 120_000);
+});
+
+describe("restore of a set made by a backup run (snapfleet restore --all-drives)", () => {
+  it("restores every drive of the server to its snapshots of one set, with one stop and one start", async () => {
+    const aws = await startTestAws();
+    try {
+      const server = await launchInstance(aws, {
+        tags: { Name: "db", Backup: "true", BackupConsistency: "instance" },
+        volumes: [{ device: "/dev/sdf", size: 20, tags: { Name: "db-data" } }],
+      });
+      const first = await runCycle(aws);
+      aws.clock.advance(86_400_000);
+      await runCycle(aws);
+      const set = Object.fromEntries(
+        (await runSnapshots(aws, first.runId)).map((s) => [tagsOf(s)["snapfleet:device"], s.SnapshotId]),
+      );
+      const stops = () => requests(aws, "StopInstances");
+      const before = stops();
+
+      const result = await snapfleet(aws, [
+        "restore",
+        "--host",
+        "db",
+        "--all-drives",
+        "--at",
+        new Date(aws.clock.nowMs() - 43_200_000).toISOString(),
+        "--attach",
+      ]);
+
+      expect(result.code).toBe(0);
+      const now = {
+        "/dev/xvda": (await attachedAt(aws.ec2(), server.instanceId, "/dev/xvda"))?.SnapshotId,
+        "/dev/sdf": (await attachedAt(aws.ec2(), server.instanceId, "/dev/sdf"))?.SnapshotId,
+      };
+      expect(now).toEqual({ "/dev/xvda": set["/dev/xvda"], "/dev/sdf": set["/dev/sdf"] });
+      expect(stops() - before).toBe(1);
     } finally {
       await aws.stop();
     }
