@@ -1,6 +1,7 @@
 import { EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { startEmulator } from "../local/aws/server";
 import { VirtualClock } from "../local/clock";
+import { defaultPhysicalIds, installStackDocuments, loadPackagedTemplate } from "../local/stack";
 import { copySeconds, snapshotSeconds } from "./model";
 
 /**
@@ -99,6 +100,9 @@ export async function buildFleet(
   return { volumes: instances * 2, instances, sizes: launched };
 }
 
+/** The three consistency modes, taken in turn by groups of 10 servers: the benchmark's and the soak's mix. */
+export const MODE_MIX = ["volume", "instance", "application"] as const;
+
 /**
  * The embedded AWS as the benchmark, the soak and the scale test use it: quotas on, simulated
  * time from 2026-01-01, the benchmark's snapshot and copy durations.
@@ -111,6 +115,11 @@ export async function startBenchAws() {
     clock,
     snapshotDurationSeconds: snapshotSeconds,
     copyDurationSeconds: copySeconds,
+  });
+  // The stack's SSM documents (the fsfreeze pre/post script of application consistency).
+  const template = await loadPackagedTemplate();
+  await installStackDocuments(template, defaultPhysicalIds(template), emulator.endpoint, {
+    credentials: { accessKeyId: "bench-admin", secretAccessKey: "bench" },
   });
   return { clock, emulator };
 }

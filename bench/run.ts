@@ -9,7 +9,7 @@ import type { startEmulator } from "../local/aws/server";
 import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
 import { type ExecutionStats, type LocalHandler, StepFunctionsQuotaError } from "../local/runner";
-import { buildFleet, startBenchAws } from "./fleet";
+import { buildFleet, MODE_MIX, startBenchAws } from "./fleet";
 import {
   customMetricCostPerMonth,
   DAYS_PER_MONTH,
@@ -81,7 +81,7 @@ type Result = Figures & { baseline?: Figures };
 async function benchFleet(volumes: number, withBaseline: boolean): Promise<Result> {
   const { clock, emulator } = await startBenchAws();
   try {
-    const fleet = await buildFleet(emulator.endpoint, REGION, volumes, clock);
+    const fleet = await buildFleet(emulator.endpoint, REGION, volumes, clock, MODE_MIX);
     const sns = new SNSClient({ region: REGION, endpoint: emulator.endpoint, maxAttempts: 1 });
     const topic = await sns.send(new CreateTopicCommand({ Name: "snapfleet-bench" }));
     const config = localConfig({

@@ -11,7 +11,7 @@ import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { toTagList, toTagMap } from "../lib/tags";
 import type { VirtualClock } from "../local/clock";
 import { localConfig, runBackupCycle } from "../local/cycle";
-import { buildFleet, seededRandom, startBenchAws } from "./fleet";
+import { buildFleet, MODE_MIX, seededRandom, startBenchAws } from "./fleet";
 
 /**
  * `npm run soak [-- --json]`: the chaos soak. 200 volumes, 30 simulated daily runs, 10% transient
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       credentials: { accessKeyId: "admin", secretAccessKey: "admin" },
     });
   try {
-    await buildFleet(emulator.endpoint, REGION, VOLUMES, clock);
+    await buildFleet(emulator.endpoint, REGION, VOLUMES, clock, MODE_MIX);
     const sns = new SNSClient({ region: REGION, endpoint: emulator.endpoint, maxAttempts: 1 });
     const topic = await sns.send(new CreateTopicCommand({ Name: "snapfleet-soak" }));
     const config = localConfig({
