@@ -80,12 +80,14 @@ export async function launchInstance(
     tags: Record<string, string>;
     rootTags?: Record<string, string>;
     volumes?: { device: string; size: number; tags?: Record<string, string>; encrypted?: boolean }[];
+    /** An image id (e.g. a registered Windows image); a Linux one by default. */
+    imageId?: string;
   },
 ): Promise<LaunchedInstance> {
   const ec2 = aws.ec2();
   const run = await ec2.send(
     new RunInstancesCommand({
-      ImageId: "ami-12345678",
+      ImageId: props.imageId ?? "ami-12345678",
       InstanceType: "t3.micro",
       MinCount: 1,
       MaxCount: 1,

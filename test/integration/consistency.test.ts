@@ -1,4 +1,4 @@
-import type { Snapshot } from "@aws-sdk/client-ec2";
+import { RegisterImageCommand, type Snapshot } from "@aws-sdk/client-ec2";
 import type { DriveRecord } from "../../lib/drive";
 import { runBackupCycle } from "../../local/cycle";
 import { defaultPhysicalIds, loadPackagedTemplate, policyFromTemplate } from "../../local/stack";
@@ -122,6 +122,38 @@ describe("BackupConsistency=application", () => {
       ["application", "ok"],
     ]);
     for (const s of snapshots) expect(tagsOf(s)["snapfleet:consistency"]).toBe("application");
+  }, 120_000);
+
+  it("on Windows, freezes and thaws through AWS's VSS document (AWSEC2-ManageVssIO Freeze, Thaw) around the set", async () => {
+    aws = await startTestAws();
+    const image = await aws
+      .ec2()
+      .send(new RegisterImageCommand({ Name: "Windows_Server-2022-English-Full-Base" }));
+    const server = await launchInstance(aws, {
+      tags: { Name: "sql", Backup: "true", BackupConsistency: "application", BackupFreezeTimeout: "30" },
+      imageId: image.ImageId ?? "",
+      volumes: [{ device: "/dev/sdf", size: 50 }],
+    });
+
+    const result = await runCycle(aws);
+
+    const sent = aws.emulator.ssmInvocations().filter((i) => i.instanceId === server.instanceId);
+    expect(sent.map((i) => [i.documentName, i.parameters.Action])).toEqual([
+      ["AWSEC2-ManageVssIO", ["Freeze"]],
+      ["AWSEC2-ManageVssIO", ["Thaw"]],
+    ]);
+    const log = aws.emulator.ssmAgentLog(server.instanceId);
+    expect(log.map((e) => [e.event, e.by])).toEqual([
+      ["freeze", "command"],
+      ["thaw", "command"],
+    ]);
+    const started = (await runSnapshots(aws, result.runId))[0]?.StartTime?.getTime() ?? 0;
+    expect(log[0]?.at.getTime()).toBeLessThanOrEqual(started);
+    expect(log[1]?.at.getTime()).toBeGreaterThanOrEqual(started);
+    expect(ofInstance(result.drives, server).map((d) => d.consistency)).toEqual([
+      "application",
+      "application",
+    ]);
   }, 120_000);
 
   it("a freeze whose post step is lost is thawed by the watchdog at its timeout, and the loss is reported", async () => {
