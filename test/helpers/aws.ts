@@ -14,7 +14,8 @@ import type { Config } from "../../lib/config";
 import { type Emulator, startEmulator } from "../../local/aws/server";
 import { VirtualClock } from "../../local/clock";
 import { localConfig, runBackupCycle } from "../../local/cycle";
-import { applyStack } from "../../local/stack-on-emulator";
+import { defaultPhysicalIds, loadPackagedTemplate, policyFromTemplate } from "../../local/stack";
+import { applyStack, handlerAccessKey } from "../../local/stack-on-emulator";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 const toTags = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
@@ -165,4 +166,19 @@ export const DAY_MS = 86_400_000;
 export async function runCycle(aws: TestAws, overrides: Parameters<TestAws["config"]>[0] = {}) {
   const { outcome, drives } = await runBackupCycle(aws.config(overrides), aws.clock);
   return { ...outcome, drives, digest: aws.emulator.published().at(-1)?.message ?? "" };
+}
+
+/** Enforces the backup functions' policy from the packaged template less the statements named. */
+export async function enforcePolicyWithout(aws: TestAws, ...sids: string[]): Promise<void> {
+  const template = await loadPackagedTemplate();
+  const ids = {
+    ...defaultPhysicalIds(template),
+    AlarmTopic: aws.topicArn,
+    RunBucket: "snapfleet-runs",
+    "RunBucket.Arn": "arn:aws:s3:::snapfleet-runs",
+  };
+  const policy = policyFromTemplate(template, "IamRoleLambdaExecution", ids).filter(
+    (statement) => !sids.includes(statement.Sid ?? ""),
+  );
+  aws.emulator.setIam({ principals: { [handlerAccessKey()]: policy } });
 }

@@ -1,9 +1,8 @@
 import { RegisterImageCommand, type Snapshot } from "@aws-sdk/client-ec2";
 import type { DriveRecord } from "../../lib/drive";
 import { runBackupCycle } from "../../local/cycle";
-import { defaultPhysicalIds, loadPackagedTemplate, policyFromTemplate } from "../../local/stack";
-import { handlerAccessKey } from "../../local/stack-on-emulator";
 import {
+  enforcePolicyWithout,
   type LaunchedInstance,
   launchInstance,
   listSnapshots,
@@ -237,17 +236,7 @@ describe("BackupConsistency=application", () => {
 
   it("without ssm:SendCommand in the stack's policy, only the application servers fall back, with AccessDenied", async () => {
     aws = await startTestAws(Date.UTC(2026, 0, 1, 3), { iam: false });
-    const template = await loadPackagedTemplate();
-    const ids = {
-      ...defaultPhysicalIds(template),
-      AlarmTopic: aws.topicArn,
-      RunBucket: "snapfleet-runs",
-      "RunBucket.Arn": "arn:aws:s3:::snapfleet-runs",
-    };
-    const policy = policyFromTemplate(template, "IamRoleLambdaExecution", ids).filter(
-      (statement) => statement.Sid !== "QuiesceSelectedInstances",
-    );
-    aws.emulator.setIam({ principals: { [handlerAccessKey()]: policy } });
+    await enforcePolicyWithout(aws, "QuiesceSelectedInstances");
     const app = await launchInstance(aws, {
       tags: { Name: "pg", Backup: "true", BackupConsistency: "application" },
     });

@@ -1,7 +1,12 @@
 import { runBackupCycle } from "../../local/cycle";
-import { defaultPhysicalIds, loadPackagedTemplate, policyFromTemplate } from "../../local/stack";
-import { handlerAccessKey } from "../../local/stack-on-emulator";
-import { DAY_MS, launchInstance, listSnapshots, seedSnapshot, startTestAws } from "../helpers/aws";
+import {
+  DAY_MS,
+  enforcePolicyWithout,
+  launchInstance,
+  listSnapshots,
+  seedSnapshot,
+  startTestAws,
+} from "../helpers/aws";
 
 /**
  * IAM enforced locally: the functions' policy from the packaged template, less one statement,
@@ -11,17 +16,7 @@ describe("a permission missing from the stack's policy", () => {
   it("fails the pruning step of each drive with UnauthorizedOperation naming ec2:DeleteSnapshot, and deletes nothing", async () => {
     const aws = await startTestAws(Date.UTC(2026, 0, 1, 3), { iam: false });
     try {
-      const template = await loadPackagedTemplate();
-      const ids = {
-        ...defaultPhysicalIds(template),
-        AlarmTopic: aws.topicArn,
-        RunBucket: "snapfleet-runs",
-        "RunBucket.Arn": "arn:aws:s3:::snapfleet-runs",
-      };
-      const policy = policyFromTemplate(template, "IamRoleLambdaExecution", ids).filter(
-        (statement) => statement.Sid !== "DeleteOnlyManagedSnapshots",
-      );
-      aws.emulator.setIam({ principals: { [handlerAccessKey()]: policy } });
+      await enforcePolicyWithout(aws, "DeleteOnlyManagedSnapshots");
       const instance = await launchInstance(aws, { tags: { Name: "web", Backup: "true", Retention: "1" } });
       const old = await seedSnapshot(aws, {
         volumeId: instance.rootVolumeId,
