@@ -166,9 +166,9 @@ async function main(): Promise<void> {
     let overlappingRuns = 0;
     let crashesInjected = 0;
     const random = seededRandom(2026);
-    // Only the per-volume steps and the server reports: Plan and Summarize are retried as a whole.
+    // Only the per-volume steps, the sets and the server reports: Plan and Summarize are retried as a whole.
     const crash = (task: { fn: string }) => {
-      if ((task.fn !== "step" && task.fn !== "report") || random() >= CRASH_RATE) return false;
+      if (!["step", "set", "report"].includes(task.fn) || random() >= CRASH_RATE) return false;
       crashesInjected += 1;
       return true;
     };

@@ -3,7 +3,7 @@ import { type Consistency, isFallback, type SetOutcome } from "./consistency";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { type DeleteOutcome, deleteSnapshots } from "./prune";
-import { backoffMs, isThrottle, isTransient, withRetry } from "./retry";
+import { backoffMs, createOrAdopt, isThrottle, withRetry } from "./retry";
 import { copyToDr, createSnapshot, describeSnapshot, itemKeys } from "./snapshot";
 import { TAG, toTagList } from "./tags";
 import { guessCopySeconds, guessSnapshotSeconds, MARGIN_SECONDS } from "./timetable";
@@ -74,8 +74,6 @@ const WAIT_ERRORS = new Set([
 ]);
 const mustWait = (error: unknown) =>
   isThrottle(error) || WAIT_ERRORS.has((error as { name?: string })?.name ?? "");
-/** A timeout, a dropped connection or a 5xx may come after AWS did the work. */
-const mayHaveApplied = (error: unknown) => isTransient(error) && !isThrottle(error);
 
 const describe = (error: unknown) => {
   const e = error as { name?: string; message?: string };
@@ -296,35 +294,6 @@ function noteProblems(progress: DriveProgress, outcome: DeleteOutcome, region: s
     ...(progress.problems ?? []),
     ...outcome.failed.map((f) => `Pruning ${f.snapshotId} in ${region} failed: ${f.reason}`),
   ];
-}
-
-/**
- * Creates once. When the previous attempt may have created it already, or this attempt's answer
- * was lost, the run's own snapshot (found by tag) is adopted instead of making a second one.
- */
-async function createOrAdopt(
-  create: () => Promise<string>,
-  find: () => Promise<string | undefined>,
-  uncertain: boolean,
-  deps: Deps,
-): Promise<string> {
-  let unsure = uncertain;
-  for (let attempt = 0; ; attempt += 1) {
-    if (unsure) {
-      const found = await find();
-      if (found) {
-        deps.log.warn("adopted a snapshot whose request's answer was lost", { snapshotId: found });
-        return found;
-      }
-    }
-    try {
-      return await create();
-    } catch (error) {
-      if (!mayHaveApplied(error) || attempt >= 7) throw error;
-      unsure = true;
-      await deps.clock.sleep(backoffMs(attempt));
-    }
-  }
 }
 
 /** This run's snapshot (or copy) carrying the given tags, if it exists. */

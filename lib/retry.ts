@@ -77,3 +77,35 @@ export async function withRetry<T>(
     }
   }
 }
+
+/** A timeout, a dropped connection or a 5xx may come after AWS did the work. */
+export const mayHaveApplied = (error: unknown) => isTransient(error) && !isThrottle(error);
+
+/**
+ * Creates once. When the previous attempt may have created it already, or this attempt's answer
+ * was lost, what the run made (found by its tags) is adopted instead of making a second one.
+ */
+export async function createOrAdopt<T>(
+  create: () => Promise<T>,
+  find: () => Promise<T | undefined>,
+  uncertain: boolean,
+  deps: { clock: Clock; log: Log },
+): Promise<T> {
+  let unsure = uncertain;
+  for (let attempt = 0; ; attempt += 1) {
+    if (unsure) {
+      const found = await find();
+      if (found !== undefined) {
+        deps.log.warn("adopted what a request whose answer was lost created", { found });
+        return found;
+      }
+    }
+    try {
+      return await create();
+    } catch (error) {
+      if (!mayHaveApplied(error) || attempt >= 7) throw error;
+      unsure = true;
+      await deps.clock.sleep(backoffMs(attempt));
+    }
+  }
+}

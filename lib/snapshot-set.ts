@@ -19,9 +19,11 @@ import {
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { deleteSnapshots } from "./prune";
-import { isThrottle, withRetry } from "./retry";
+import { backoffMs, createOrAdopt, isThrottle, withRetry } from "./retry";
 import { TAG, type TagMap, toTagList, toTagMap } from "./tags";
 
+/** EBS limits a set waits out a while (all or nothing: AWS made no snapshot of the call). */
+const SET_WAIT_ERRORS = new Set(["ConcurrentSnapshotLimitExceeded", "SnapshotCreationPerVolumeRateExceeded"]);
 /** The pre step is tried this many times before the server falls back (DLM retries it too). */
 export const PRE_ATTEMPTS = 3;
 /** Beyond the freeze timeout, how long a command may take to reach the agent and report. */
@@ -284,23 +286,42 @@ async function createSet(
     [TAG.set]: setId,
   };
   const excluded = props.consistency.excludeDataVolumeIds ?? [];
-  const answer = await withRetry(
-    () =>
-      deps.ec2(props.region).send(
-        new CreateSnapshotsCommand({
-          InstanceSpecification: {
-            InstanceId: props.instanceId,
-            ExcludeBootVolume: props.consistency.excludeBoot ?? false,
-            ...(excluded.length > 0 ? { ExcludeDataVolumeIds: excluded } : {}),
-          },
-          Description: `snapfleet ${props.runId} ${props.host} (${mode} set)`,
-          TagSpecifications: [{ ResourceType: "snapshot", Tags: toTagList(common) }],
-        }),
-      ),
+  const request = () =>
+    deps.ec2(props.region).send(
+      new CreateSnapshotsCommand({
+        InstanceSpecification: {
+          InstanceId: props.instanceId,
+          ExcludeBootVolume: props.consistency.excludeBoot ?? false,
+          ...(excluded.length > 0 ? { ExcludeDataVolumeIds: excluded } : {}),
+        },
+        Description: `snapfleet ${props.runId} ${props.host} (${mode} set)`,
+        TagSpecifications: [{ ResourceType: "snapshot", Tags: toTagList(common) }],
+      }),
+    );
+  // Throttled, or a volume at its pending-snapshot limit or 15 s rate (an overlapping run): the
+  // call did nothing, so it is repeated a while. An answer lost in flight may hide a set that was
+  // made: it is looked for by its snapfleet:set tag before another is requested.
+  const create = async () => {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const answer = await request();
+        return (answer.Snapshots ?? []).map((s) => ({ ...s, Tags: s.Tags ?? toTagList(common) }));
+      } catch (error) {
+        const waiting = isThrottle(error) || SET_WAIT_ERRORS.has((error as { name?: string }).name ?? "");
+        if (!waiting || attempt >= 8) throw error;
+        await deps.clock.sleep(backoffMs(attempt, { baseMs: 2000, maxMs: 30_000 }));
+      }
+    }
+  };
+  const snapshots = await createOrAdopt<Snapshot[]>(
+    create,
+    async () => {
+      const found = await listSet(props.region, setId, deps);
+      return found.length > 0 ? found : undefined;
+    },
+    false,
     deps,
-    "CreateSnapshots",
   );
-  const snapshots = (answer.Snapshots ?? []).map((s) => ({ ...s, Tags: s.Tags ?? toTagList(common) }));
   const startTime = snapshots[0]?.StartTime ?? deps.clock.now();
   deps.log.info("snapshot set started", {
     instanceId: props.instanceId,
@@ -356,18 +377,7 @@ async function tagExtras(
 
 /** The set an earlier attempt created (by its `snapfleet:set` tag), finished as that one would have. */
 async function findSet(props: SetProps, setId: string, deps: Deps): Promise<SetOutcome | undefined> {
-  const answer = await withRetry(
-    () =>
-      deps.ec2(props.region).send(
-        new DescribeSnapshotsCommand({
-          OwnerIds: ["self"],
-          Filters: [{ Name: `tag:${TAG.set}`, Values: [setId] }],
-        }),
-      ),
-    deps,
-    "DescribeSnapshots",
-  );
-  const found = answer.Snapshots ?? [];
+  const found = await listSet(props.region, setId, deps);
   if (found.length === 0) return undefined;
   const recorded = toTagMap(found[0]?.Tags)[TAG.consistency];
   const mode: Consistency = recorded === "application" ? "application" : "instance";
@@ -381,6 +391,22 @@ async function findSet(props: SetProps, setId: string, deps: Deps): Promise<SetO
     startTime: new Date(found[0]?.StartTime ?? deps.clock.now()).toISOString(),
     snapshots,
   };
+}
+
+/** The snapshots of one set, by its snapfleet:set tag. */
+async function listSet(region: string, setId: string, deps: Deps): Promise<Snapshot[]> {
+  const answer = await withRetry(
+    () =>
+      deps.ec2(region).send(
+        new DescribeSnapshotsCommand({
+          OwnerIds: ["self"],
+          Filters: [{ Name: `tag:${TAG.set}`, Values: [setId] }],
+        }),
+      ),
+    deps,
+    "DescribeSnapshots",
+  );
+  return answer.Snapshots ?? [];
 }
 
 function describe(error: unknown): string {

@@ -330,3 +330,34 @@ describe("restore of a set made by a backup run (snapfleet restore --all-drives)
     }
   }, 120_000);
 });
+
+describe("a CreateSnapshots call whose answer is lost after EC2 made the set", () => {
+  it("finds the set by its snapfleet:set tag instead of requesting a second one", async () => {
+    const aws = await startTestAws();
+    try {
+      const server = await launchInstance(aws, {
+        tags: { Name: "db", Backup: "true", BackupConsistency: "instance" },
+        volumes: [{ device: "/dev/sdf", size: 20 }],
+      });
+      aws.emulator.setFaults({
+        rules: [{ action: "CreateSnapshots", calls: [1], kind: "timeout" }],
+        timeout: { reset: true, applied: 1 },
+      });
+
+      const result = await runCycle(aws);
+
+      expect(aws.emulator.faultStats().injected).toBe(1);
+      expect(requests(aws, "CreateSnapshots")).toBe(1);
+      const snapshots = await runSnapshots(aws, result.runId);
+      expect(snapshots.map((s) => s.VolumeId).sort()).toEqual(
+        [server.rootVolumeId, server.volumes["/dev/sdf"]].sort(),
+      );
+      expect(ofInstance(result.drives, server).map((d) => [d.status, d.consistency])).toEqual([
+        ["ok", "instance"],
+        ["ok", "instance"],
+      ]);
+    } finally {
+      await aws.stop();
+    }
+  }, 120_000);
+});
