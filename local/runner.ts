@@ -12,6 +12,7 @@ import {
   type DistributedMapEvent,
   distributedMapTask,
   isDistributedMap,
+  type MapRunEvent,
   REAL_TIME_UNLIMITED_SECONDS,
   runDistributedMap,
 } from "./distributed-map";
@@ -110,6 +111,8 @@ const STATE_MACHINE_NAME = "snapfleet-backup";
 const REGION = "us-east-1";
 const ACCOUNT_ID = "000000000000";
 const VIRTUAL_WAIT = "arn:aws:lambda:us-east-1:000000000000:function:snapfleet-local-virtual-wait";
+/** A Lambda function's ARN as a Task's Resource (unqualified, or with a version or alias). */
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type StateDef = Record<string, Json>;
@@ -159,6 +162,9 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
         const fn = resource["Fn::GetAtt"][0];
         taskFunctions[name] = fn;
         state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`;
+      } else if (typeof resource === "string" && LAMBDA_ARN.test(resource)) {
+        // A deployed definition names its functions by ARN: the handler is looked up by that ARN.
+        taskFunctions[name] = resource;
       }
       if (state.Type === "Wait" && virtualWaits) {
         const next = state.Next ? { Next: state.Next } : { End: true };
@@ -248,7 +254,25 @@ export interface RunOptions {
    * `ExecutionStats.crashesInjected`.
    */
   crash?: ((task: TaskAttempt) => boolean) | undefined;
+  /** The state machine the execution belongs to (its ARNs and context object); `snapfleet-backup` by default. */
+  stateMachine?: { name: string; region: string; accountId: string } | undefined;
+  /** Aborting it stops the execution (StopExecution): the run rejects with ExecutionAbortedError. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Told of this execution's history as it happens (not of its Distributed Map children's, which
+   * are executions of their own): what Step Functions' GetExecutionHistory and DescribeMapRun show.
+   */
+  onEvent?: ((event: RunnerEvent) => void) | undefined;
 }
+
+/** One entry of an execution's history, as the runner reports it (`RunOptions.onEvent`). */
+export type RunnerEvent =
+  | { type: "StateEntered"; state: string; stateType: string; input: unknown }
+  | { type: "StateExited"; state: string; stateType: string; output: unknown }
+  | { type: "TaskScheduled"; state: string; resource: string; input: unknown }
+  | { type: "TaskSucceeded"; state: string; resource: string; output: unknown }
+  | { type: "TaskFailed"; state: string; resource: string; error: string; cause: string }
+  | MapRunEvent;
 
 /** Runs a state machine definition with the real handlers, in process. */
 export async function runStateMachine(input: Json, options: RunOptions): Promise<ExecutionResult> {
@@ -272,6 +296,8 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     return client;
   };
   const name = options.executionName;
+  const machine = options.stateMachine ?? { name: STATE_MACHINE_NAME, region: REGION, accountId: ACCOUNT_ID };
+  const arnBase = `arn:aws:states:${machine.region}:${machine.accountId}`;
   const run = await execute(prepared, input, {
     handlers: options.handlers,
     clock: options.clock,
@@ -280,16 +306,16 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     executionName: name,
     context: {
       Execution: {
-        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${name}`,
+        Id: `${arnBase}:execution:${machine.name}:${name}`,
         Name: name,
         StartTime: (options.clock?.now() ?? new Date()).toISOString(),
       },
-      StateMachine: {
-        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`,
-        Name: STATE_MACHINE_NAME,
-      },
+      StateMachine: { Id: `${arnBase}:stateMachine:${machine.name}`, Name: machine.name },
     },
     historyLimit: true,
+    machine,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   if (run.failure !== undefined) throw run.failure;
   return { output: run.output as Json, stats: run.stats };
@@ -305,6 +331,9 @@ interface ExecuteOptions {
   /** Standard executions fail beyond 25,000 history events; Express ones have no history. */
   historyLimit: boolean;
   signal?: AbortSignal;
+  machine: { name: string; region: string; accountId: string };
+  /** The parent execution's history listener; children have none. */
+  onEvent?: RunOptions["onEvent"];
 }
 
 interface Execution {
@@ -374,6 +403,10 @@ async function execute(
       checkPayload(event, `the input of ${stateName}`);
       const began = clockNow();
       const realBegan = performance.now();
+      const resource = fn.startsWith("arn:")
+        ? fn
+        : `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:snapfleet-${fn}`;
+      options.onEvent?.({ type: "TaskScheduled", state: stateName, resource, input: event });
       try {
         const context = lambdaContext(fn, `${options.executionName}-${invocation}`);
         const invoke = () => handler(event, context) as Promise<Json>;
@@ -387,7 +420,18 @@ async function execute(
           );
         }
         checkPayload(result, `the output of ${stateName}`);
+        options.onEvent?.({ type: "TaskSucceeded", state: stateName, resource, output: result });
         return result;
+      } catch (error) {
+        const e = error as Error;
+        options.onEvent?.({
+          type: "TaskFailed",
+          state: stateName,
+          resource,
+          error: e?.name ?? "Error",
+          cause: e?.message ?? String(error),
+        });
+        throw error;
       } finally {
         // Lambda bills wall time: the simulated time it slept, or the real time it worked here.
         const ms = Math.max(clockNow() - began, performance.now() - realBegan);
@@ -416,11 +460,13 @@ async function execute(
       const result = await runDistributedMap(event as unknown as DistributedMapEvent, {
         state,
         stateName,
-        stateMachineName: STATE_MACHINE_NAME,
+        stateMachineName: options.machine.name,
         parentExecutionName: options.executionName,
-        region: REGION,
-        accountId: ACCOUNT_ID,
+        region: options.machine.region,
+        accountId: options.machine.accountId,
         invocation: runs,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
         s3: options.s3,
         now: () => new Date(clockNow()),
         runChild: (start) => runChild(child, start, standard, stats, options, clockNow),
@@ -443,7 +489,17 @@ async function execute(
   let overLimit = false;
   const onAbort = () => execution.abort();
   options.signal?.addEventListener("abort", onAbort);
-  const counting = countEvents(execution.eventLogs, stats, () => {
+  const stateType = (name: string, type: string) =>
+    name in prepared.distributedMaps ? "Map" : prepared.waits.includes(name) ? "Wait" : type;
+  const counting = countEvents(execution.eventLogs, stats, (event) => {
+    if (options.onEvent && event.state?.name !== undefined && event.index === undefined) {
+      const state = event.state.name;
+      const type = stateType(state, event.state.type ?? "");
+      if (event.type === "StateEntered")
+        options.onEvent({ type: "StateEntered", state, stateType: type, input: event.state.input });
+      if (event.type === "StateExited")
+        options.onEvent({ type: "StateExited", state, stateType: type, output: event.state.output });
+    }
     // Step Functions fails a Standard execution when its history reaches the quota.
     if (options.historyLimit && !overLimit && stats.historyEvents > MAX_HISTORY_EVENTS) {
       overLimit = true;
@@ -503,6 +559,7 @@ async function runChild(
     context: start.context,
     historyLimit: standard,
     signal: start.signal,
+    machine: parent.machine,
   });
   absorb(parentStats, run.stats);
   if (run.failure === undefined) {
@@ -529,12 +586,18 @@ async function runChild(
   });
 }
 
-type EventLog = { type: string; state?: { name?: string }; Error?: string; Cause?: unknown };
+type EventLog = {
+  type: string;
+  index?: number;
+  state?: { name?: string; type?: string; input?: unknown; output?: unknown };
+  Error?: string;
+  Cause?: unknown;
+};
 
 async function countEvents(
   events: AsyncGenerator<EventLog>,
   stats: ExecutionStats,
-  onEvent: () => void,
+  onEvent: (event: EventLog) => void,
 ): Promise<void> {
   for await (const event of events) {
     stats.events += 1;
@@ -548,7 +611,7 @@ async function countEvents(
         cause: describeCause(event.Cause),
       });
     }
-    onEvent();
+    onEvent(event);
   }
 }
 
@@ -561,11 +624,13 @@ const FUNCTION_TIMEOUT_SECONDS: Record<string, number> = {
 };
 
 function lambdaContext(fn: string, requestId: string): LocalLambdaContext {
-  const deadline = Date.now() + (FUNCTION_TIMEOUT_SECONDS[fn] ?? 60) * 1000;
+  // A function named by its ARN (a deployed definition) gets Lambda's longest timeout.
+  const byArn = fn.startsWith("arn:");
+  const deadline = Date.now() + (byArn ? 900 : (FUNCTION_TIMEOUT_SECONDS[fn] ?? 60)) * 1000;
   return {
-    functionName: `snapfleet-${fn}`,
+    functionName: byArn ? (fn.split(":")[6] ?? fn) : `snapfleet-${fn}`,
     awsRequestId: requestId,
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`,
+    invokedFunctionArn: byArn ? fn : `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`,
     memoryLimitInMB: "256",
     functionVersion: "$LATEST",
     callbackWaitsForEmptyEventLoop: false,

@@ -2,11 +2,13 @@ import type { IncomingHttpHeaders } from "node:http";
 import { CLOUDWATCH_TARGET, CloudWatchService } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
 import { AwsError } from "./errors";
+import { EVENTS_TARGET } from "./events";
 import { type Input, node, parseForm, parseJson } from "./protocol/input";
 import { isKnownRegion } from "./protocol/regions";
 import { SnsService } from "./sns";
+import { STEP_FUNCTIONS_TARGET } from "./stepfunctions";
 
-export type ServiceName = "ec2" | "cloudwatch" | "sns";
+export type ServiceName = "ec2" | "cloudwatch" | "sns" | "stepfunctions" | "events";
 
 /** What the headers alone say about a request: enough to answer it in its own protocol. */
 export interface Envelope {
@@ -29,7 +31,19 @@ export interface Route extends Envelope {
 export const DEFAULT_REGION = "us-east-1";
 
 /** SigV4 signing names, from the credential scope. */
-const SIGNING_NAMES: Record<string, ServiceName> = { ec2: "ec2", monitoring: "cloudwatch", sns: "sns" };
+const SIGNING_NAMES: Record<string, ServiceName> = {
+  ec2: "ec2",
+  monitoring: "cloudwatch",
+  sns: "sns",
+  states: "stepfunctions",
+  events: "events",
+};
+/** X-Amz-Target prefixes of the JSON services, for requests without a SigV4 credential scope. */
+const TARGETS: Record<string, ServiceName> = {
+  [CLOUDWATCH_TARGET]: "cloudwatch",
+  [STEP_FUNCTIONS_TARGET]: "stepfunctions",
+  [EVENTS_TARGET]: "events",
+};
 const VERSIONS: Record<string, ServiceName> = {
   "2016-11-15": "ec2",
   "2010-08-01": "cloudwatch",
@@ -74,7 +88,8 @@ export function envelope(headers: IncomingHttpHeaders): Envelope {
     target !== undefined || contentType.startsWith("application/x-amz-json") ? "json" : "query";
   if (target !== undefined) {
     const prefix = target.split(".")[0] ?? "";
-    if (prefix === CLOUDWATCH_TARGET) service ??= "cloudwatch";
+    const byTarget = TARGETS[prefix];
+    if (byTarget !== undefined) service ??= byTarget;
     else if (signingName === undefined) unknownService = prefix;
   }
   return {

@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { VirtualClock } from "../clock";
+import { VirtualClock } from "../clock";
+import type { LocalHandler } from "../runner";
 import { type EmulatorClock, RealClock } from "./clock";
 import { CLOUDWATCH_XMLNS, CloudWatchService } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
 import { defaultSnapshotDurationSeconds } from "./ec2/model";
 import { AwsError } from "./errors";
+import { EventsService, type RuleDefinition } from "./events";
 import type { FaultStats } from "./faults/injector";
 import type { FaultPlan } from "./faults/plan";
 import { IamAuthorizer, type IamOptions } from "./iam";
@@ -20,6 +22,7 @@ import { asAwsError, errorReply, unknownServiceError } from "./replies";
 import { envelope, type Route, route } from "./routing";
 import { isS3Request, type S3Reply, S3Service, s3ErrorReply } from "./s3";
 import { SNS_XMLNS, type SnsMessage, SnsService } from "./sns";
+import { StepFunctionsService } from "./stepfunctions";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   port?: number;
@@ -70,6 +73,15 @@ export interface Emulator<C extends EmulatorClock = VirtualClock> {
   evaluateAlarms(): void;
   /** Replaces the IAM enforcement (e.g. once the stack's topic and bucket exist); `undefined` for none. */
   setIam(iam: IamOptions | undefined): void;
+  /**
+   * The code behind a Lambda function's ARN: Step Functions' Task states that name the ARN call it
+   * (the emulator holds no function code; the stack layer registers the handlers).
+   */
+  registerFunction(arn: string, invoke: LocalHandler): void;
+  /** Creates (or replaces) an EventBridge scheduled rule and its targets, as CloudFormation would. */
+  putRule(rule: RuleDefinition): string;
+  /** Resolves once no Step Functions execution is running. */
+  executionsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +89,8 @@ interface Services {
   ec2: Ec2Service;
   cloudwatch: CloudWatchService;
   sns: SnsService;
+  stepfunctions: StepFunctionsService;
+  events: EventsService;
 }
 
 /** `refused`: the error the region check, quotas or the fault plan answer instead of the service. */
@@ -92,6 +106,12 @@ function dispatch(services: Services, r: Route, requestId: string, refused?: Aws
       return ec2Reply(r.action, services.ec2.handle(r.region, r.action, r.input), requestId);
     if (r.service === "sns") {
       return queryReply(r.action, SNS_XMLNS, services.sns.handle(r.region, r.action, r.input), requestId);
+    }
+    if (r.service === "stepfunctions")
+      return jsonReply(services.stepfunctions.handle(r.region, r.action, r.input), requestId);
+    if (r.service === "events") {
+      const reply = jsonReply(services.events.handle(r.region, r.action, r.input), requestId);
+      return { ...reply, headers: { ...reply.headers, "content-type": "application/x-amz-json-1.1" } };
     }
     const output = services.cloudwatch.handle(r.region, r.action, r.input);
     return r.protocol === "json"
@@ -176,7 +196,21 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
       services.sns.handle(region, "Publish", input);
     }),
     sns: new SnsService(clock, accountId),
+    stepfunctions: new StepFunctionsService({ clock, accountId, endpoint: () => endpoint }),
+    events: new EventsService(
+      clock,
+      accountId,
+      (target, payload) => {
+        if (!target.Arn.includes(":states:")) return;
+        services.stepfunctions.startExecution({ stateMachineArn: target.Arn, input: payload });
+      },
+      !(clock instanceof VirtualClock),
+    ),
   };
+  let endpoint = "";
+  // On simulated time, a schedule's runs happen as the clock reaches them.
+  const unsubscribe =
+    clock instanceof VirtualClock ? clock.onTimeChange(() => services.events.tick()) : () => {};
   const log: { region: string; service: string; action: string }[] = [];
   const iam = new IamAuthorizer(options.iam, {
     accountId,
@@ -260,9 +294,10 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  endpoint = `http://${host}:${port}`;
 
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     port,
     clock,
     published: () => services.sns.published.map((m) => ({ ...m })),
@@ -273,8 +308,14 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     setFaults: (plan) => policy.setFaults(plan),
     evaluateAlarms: () => services.cloudwatch.evaluateAlarms(),
     setIam: (options) => iam.setOptions(options),
+    registerFunction: (arn, invoke) => services.stepfunctions.registerFunction(arn, invoke),
+    putRule: (rule) => services.events.putRule(rule),
+    executionsIdle: () => services.stepfunctions.idle(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
+        unsubscribe();
+        services.events.stop();
+        services.stepfunctions.stopAll();
         policy.close();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));

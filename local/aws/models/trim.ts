@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { CLOUDWATCH_ACTIONS } from "../cloudwatch";
 import { EC2_ACTIONS } from "../ec2";
 import { SNS_ACTIONS } from "../sns";
+import { STEP_FUNCTIONS_ACTIONS } from "../stepfunctions";
 import type { Model, Shape } from "./shapes";
 
 const KEPT_SHAPE_FIELDS = [
@@ -95,3 +96,4 @@ const out = (name: string, model: Model) =>
 out("ec2", trim(dataDir, "ec2", "2016-11-15", EC2_ACTIONS));
 out("cloudwatch", trim(dataDir, "cloudwatch", "2010-08-01", CLOUDWATCH_ACTIONS));
 out("sns", trim(dataDir, "sns", "2010-03-31", SNS_ACTIONS));
+out("stepfunctions", trim(dataDir, "stepfunctions", "2016-11-23", STEP_FUNCTIONS_ACTIONS));
