@@ -128,6 +128,8 @@ export interface PreparedDefinition {
   taskFunctions: Record<string, string>;
   retryable: string[];
   waits: string[];
+  /** Every Wait state left as a Wait (real time), for `RunOptions.waitMillis`. */
+  realWaits?: string[];
   /** Distributed Map states (rewritten into Tasks), with their child definitions prepared once. */
   distributedMaps: Record<string, { state: StateDef; child: PreparedDefinition }>;
   /** The library's state machine, built once and reused by every child execution. */
@@ -148,6 +150,7 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
   const taskFunctions: Record<string, string> = {};
   const retryable: string[] = [];
   const waits: string[] = [];
+  const realWaits: string[] = [];
   const distributedMaps: PreparedDefinition["distributedMaps"] = {};
   const visit = (states: Record<string, StateDef>) => {
     for (const [name, state] of Object.entries(states)) {
@@ -166,6 +169,7 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
         // A deployed definition names its functions by ARN: the handler is looked up by that ARN.
         taskFunctions[name] = resource;
       }
+      if (state.Type === "Wait" && !virtualWaits) realWaits.push(name);
       if (state.Type === "Wait" && virtualWaits) {
         const next = state.Next ? { Next: state.Next } : { End: true };
         states[name] = {
@@ -191,7 +195,7 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
   // nested `.$` keys the library (which checks for Object.prototype) would then leave unevaluated.
   const copy = JSON.parse(JSON.stringify(definition)) as StateDef;
   visit(copy.States as Record<string, StateDef>);
-  return { definition: copy, taskFunctions, retryable, waits, distributedMaps };
+  return { definition: copy, taskFunctions, retryable, waits, realWaits, distributedMaps };
 }
 
 /** What the Task standing for a Wait state passes to its handler (`virtualWait`). */
@@ -263,6 +267,12 @@ export interface RunOptions {
    * are executions of their own): what Step Functions' GetExecutionHistory and DescribeMapRun show.
    */
   onEvent?: ((event: RunnerEvent) => void) | undefined;
+  /**
+   * In real time (no `clock`), every Wait state lasts this many milliseconds instead of its own
+   * duration: a local convenience for trying runs by hand, for definitions that check on waking
+   * whether what they waited for is done (snapfleet's steps do).
+   */
+  waitMillis?: number | undefined;
 }
 
 /** One entry of an execution's history, as the runner reports it (`RunOptions.onEvent`). */
@@ -316,6 +326,7 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     machine,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.waitMillis !== undefined ? { waitMillis: options.waitMillis } : {}),
   });
   if (run.failure !== undefined) throw run.failure;
   return { output: run.output as Json, stats: run.stats };
@@ -334,6 +345,7 @@ interface ExecuteOptions {
   machine: { name: string; region: string; accountId: string };
   /** The parent execution's history listener; children have none. */
   onEvent?: RunOptions["onEvent"];
+  waitMillis?: number;
 }
 
 interface Execution {
@@ -483,6 +495,13 @@ async function execute(
       taskResourceLocalHandlers: localHandlers,
       // Retries wait no real time locally; simulated retry delays are left to the fleet-scale work.
       retryIntervalOverrides: Object.fromEntries(prepared.retryable.map((name) => [name, 0])),
+      ...(options.waitMillis !== undefined
+        ? {
+            waitTimeOverrides: Object.fromEntries(
+              (prepared.realWaits ?? []).map((name) => [name, options.waitMillis as number]),
+            ),
+          }
+        : {}),
     },
     context: options.context,
   });
@@ -560,6 +579,7 @@ async function runChild(
     historyLimit: standard,
     signal: start.signal,
     machine: parent.machine,
+    ...(parent.waitMillis !== undefined ? { waitMillis: parent.waitMillis } : {}),
   });
   absorb(parentStats, run.stats);
   if (run.failure === undefined) {

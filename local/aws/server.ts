@@ -40,6 +40,11 @@ export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   kmsKeys?: Record<string, string[]>;
   /** IAM enforcement for the listed access keys (`iam/index.ts`); other keys are unrestricted. */
   iam?: IamOptions;
+  /**
+   * In real time, Step Functions' Wait states last this many seconds instead of their own duration,
+   * so runs whose waits are planned for AWS's snapshot times can be tried by hand (`npm run local:aws`).
+   */
+  waitSeconds?: number;
 }
 
 /** A message SNS received, as `Emulator.published()` returns it. */
@@ -196,7 +201,12 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
       services.sns.handle(region, "Publish", input);
     }),
     sns: new SnsService(clock, accountId),
-    stepfunctions: new StepFunctionsService({ clock, accountId, endpoint: () => endpoint }),
+    stepfunctions: new StepFunctionsService({
+      clock,
+      accountId,
+      endpoint: () => endpoint,
+      waitSeconds: options.waitSeconds,
+    }),
     events: new EventsService(
       clock,
       accountId,

@@ -83,6 +83,8 @@ export interface StepFunctionsEnvironment {
   accountId: string;
   /** The emulator's own endpoint: Step Functions' S3 calls (ItemReader, ResultWriter) go there. */
   endpoint(): string;
+  /** In real time, Wait states last this many seconds instead of their own duration (`EmulatorOptions`). */
+  waitSeconds?: number | undefined;
 }
 
 const validation = (member: string, constraint: string, value: unknown = null) =>
@@ -314,6 +316,7 @@ export class StepFunctionsService {
         stateMachine: { name: machine.name, region: machine.region, accountId: this.env.accountId },
         signal: execution.abort.signal,
         onEvent: (event) => this.record(execution, event),
+        ...(this.env.waitSeconds !== undefined && !clock ? { waitMillis: this.env.waitSeconds * 1000 } : {}),
       });
       if (execution.status !== "RUNNING") return;
       execution.output = JSON.stringify(output ?? null);
