@@ -178,7 +178,18 @@ export type MapRunEvent =
       toleratedFailurePercentage: number;
       toleratedFailureCount: number;
     }
-  | { type: "MapRunItem"; mapRunArn: string; index: number; name: string; status: "RUNNING" | ChildStatus }
+  | {
+      type: "MapRunItem";
+      mapRunArn: string;
+      index: number;
+      name: string;
+      status: "RUNNING" | ChildStatus;
+      /** The child's input (when it starts), its output or error (when it ends). */
+      input?: Json;
+      output?: Json;
+      error?: string;
+      cause?: string;
+    }
   | {
       type: "MapRunEnded";
       mapRunArn: string;
@@ -278,7 +289,14 @@ export async function runDistributedMap(
       next += 1;
       const name = `${runId}-${index}`;
       names[index] = name;
-      runtime.onEvent?.({ type: "MapRunItem", mapRunArn, index, name, status: "RUNNING" });
+      runtime.onEvent?.({
+        type: "MapRunItem",
+        mapRunArn,
+        index,
+        name,
+        status: "RUNNING",
+        input: inputs[index] as Json,
+      });
       const context: Record<string, Json> = {
         Execution: {
           Id: `${arnBase}:execution:${runtime.stateMachineName}/${label}:${name}`,
@@ -298,7 +316,16 @@ export async function runDistributedMap(
         signal: abort.signal,
       });
       outcomes[index] = outcome;
-      runtime.onEvent?.({ type: "MapRunItem", mapRunArn, index, name, status: outcome.status });
+      runtime.onEvent?.({
+        type: "MapRunItem",
+        mapRunArn,
+        index,
+        name,
+        status: outcome.status,
+        ...(outcome.output !== undefined ? { output: outcome.output } : {}),
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
+      });
       // Children aborted because the Map Run failed are not counted as failures of their own.
       if (outcome.status !== "SUCCEEDED" && !exceeded) {
         failed += 1;

@@ -27,7 +27,19 @@ export interface MapRun {
   toleratedFailurePercentage: number;
   toleratedFailureCount: number;
   total: number;
-  children: Map<number, { name: string; status: ItemStatus; startDate: Date; stopDate?: Date }>;
+  children: Map<number, MapRunChild>;
+}
+
+/** A child execution of a Map Run (DescribeExecution and ListExecutions with `mapRunArn` show it). */
+export interface MapRunChild {
+  name: string;
+  status: ItemStatus;
+  startDate: Date;
+  stopDate?: Date;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
 }
 
 const text = (value: unknown) => JSON.stringify(value ?? null);

@@ -367,10 +367,18 @@ export class StepFunctionsService {
       const run = this.mapRuns.get(event.mapRunArn);
       const child = run?.children.get(event.index);
       if (run && event.status === "RUNNING") {
-        run.children.set(event.index, { name: event.name, status: "RUNNING", startDate: now });
+        run.children.set(event.index, {
+          name: event.name,
+          status: "RUNNING",
+          startDate: now,
+          input: JSON.stringify(event.input ?? null),
+        });
       } else if (child) {
         child.status = event.status as ItemStatus;
         child.stopDate = now;
+        if (event.output !== undefined) child.output = JSON.stringify(event.output);
+        if (event.error !== undefined) child.error = event.error;
+        if (event.cause !== undefined) child.cause = event.cause;
       }
       return;
     } else if (event.type === "MapRunEnded") {
@@ -390,9 +398,41 @@ export class StepFunctionsService {
     return execution;
   }
 
+  /** A Map Run's child execution by its ARN (`...:execution:<machine>/<label>:<name>`). */
+  private mapRunChild(arn: string) {
+    const [, base = "", name = ""] = /^(.*):([^:]+)$/.exec(arn) ?? [];
+    for (const run of this.mapRuns.values()) {
+      if (run.stateMachineArn.replace(":stateMachine:", ":execution:") !== base) continue;
+      for (const child of run.children.values()) if (child.name === name) return { run, child };
+    }
+    return undefined;
+  }
+
   /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html */
   private describeExecution(input: Input) {
-    const e = this.execution(required(input, "executionArn"));
+    const arn = required(input, "executionArn");
+    const found = arn.includes("/") ? this.mapRunChild(arn) : undefined;
+    if (found) {
+      const { run, child } = found;
+      return {
+        executionArn: arn,
+        stateMachineArn: run.stateMachineArn,
+        name: child.name,
+        status: child.status,
+        startDate: child.startDate,
+        stopDate: child.stopDate,
+        input: child.input,
+        inputDetails: { included: true },
+        output: child.output,
+        outputDetails: child.output === undefined ? undefined : { included: true },
+        error: child.error,
+        cause: child.cause,
+        mapRunArn: run.mapRunArn,
+        redriveCount: 0,
+        redriveStatus: "NOT_REDRIVABLE",
+      };
+    }
+    const e = this.execution(arn);
     return {
       executionArn: e.arn,
       stateMachineArn: e.machine.arn,
