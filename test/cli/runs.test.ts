@@ -174,3 +174,17 @@ describe("snapfleet runs and status", () => {
     expect(stderr).toContain("ExecutionDoesNotExist");
   });
 });
+
+describe("snapfleet run without --wait", () => {
+  it("--json: the started execution, at once", async () => {
+    const { code, stdout } = await snapfleet(["run", "--json", "--name", "third"]);
+    await aws.emulator.executionsIdle();
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      stateMachineArn: "arn:aws:states:us-east-1:000000000000:stateMachine:snapfleet-dev-backup",
+      executionArn: "arn:aws:states:us-east-1:000000000000:execution:snapfleet-dev-backup:third",
+      startDate: expect.stringMatching(/^2026-01-01T/),
+    });
+  });
+});
