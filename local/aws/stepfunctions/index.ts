@@ -1,20 +1,22 @@
 import { randomUUID } from "node:crypto";
-import { StateMachine, type StateMachineDefinition } from "aws-local-stepfunctions";
 import { VirtualClock } from "../../clock";
-import { type LocalHandler, prepareDefinition, type RunnerEvent, runStateMachine } from "../../runner";
+import { type LocalHandler, type RunnerEvent, runStateMachine } from "../../runner";
 import type { EmulatorClock } from "../clock";
 import { AwsError } from "../errors";
-import { bool, type Input, num, str } from "../protocol/input";
+import { bool, type Input, str } from "../protocol/input";
 import type { Output } from "../protocol/xml";
-import { History, type HistoryEvent, type ItemStatus, type MapRun, mapRunCounts } from "./history";
+import { History, type HistoryEvent, type MapRun } from "./history";
+import { type Machine, StateMachines } from "./machines";
+import { type ExecutionListItem, MapRuns } from "./map-runs";
 import {
   checkName,
   executionArn,
   executionDoesNotExist,
   page,
+  pageInput,
   parseArn,
-  stateMachineArn,
-  stateMachineDoesNotExist,
+  required,
+  validation,
 } from "./names";
 
 /**
@@ -51,16 +53,6 @@ const STATUSES = new Set<string>([
   "PENDING_REDRIVE",
 ]);
 
-interface Machine {
-  arn: string;
-  name: string;
-  region: string;
-  definition: string;
-  roleArn: string;
-  type: "STANDARD" | "EXPRESS";
-  creationDate: Date;
-}
-
 interface Execution {
   arn: string;
   name: string;
@@ -87,18 +79,6 @@ export interface StepFunctionsEnvironment {
   waitSeconds?: number | undefined;
 }
 
-const validation = (member: string, constraint: string, value: unknown = null) =>
-  new AwsError(
-    "ValidationException",
-    `1 validation error detected: Value ${value === null ? "null" : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
-
-function required(input: Input, member: string): string {
-  const value = str(input, member);
-  if (value === undefined) throw validation(member, "Member must not be null");
-  return value;
-}
-
 /** How an execution failed: the error's name and message, or those of the error it wraps. */
 function failureOf(err: unknown): { error: string; cause: string } {
   const e = err as Error & { cause?: { name?: string; message?: string } };
@@ -117,12 +97,14 @@ function failureOf(err: unknown): { error: string; cause: string } {
 }
 
 export class StepFunctionsService {
-  private readonly machines = new Map<string, Machine>();
+  private readonly machines: StateMachines;
   private readonly executions = new Map<string, Execution>();
-  private readonly mapRuns = new Map<string, MapRun>();
+  private readonly mapRuns = new MapRuns();
   private readonly functions = new Map<string, LocalHandler>();
 
-  constructor(private readonly env: StepFunctionsEnvironment) {}
+  constructor(private readonly env: StepFunctionsEnvironment) {
+    this.machines = new StateMachines(env.clock, env.accountId);
+  }
 
   static handles(action: string): boolean {
     return ACTIONS.has(action);
@@ -155,11 +137,11 @@ export class StepFunctionsService {
   handle(region: string, action: string, input: Input): Output {
     switch (action) {
       case "CreateStateMachine":
-        return this.createStateMachine(region, input) as Output;
+        return this.machines.create(region, input) as Output;
       case "ListStateMachines":
-        return this.listStateMachines(region, input) as Output;
+        return this.machines.list(region, input) as Output;
       case "DescribeStateMachine":
-        return this.describeStateMachine(input) as Output;
+        return this.machines.describe(input) as Output;
       case "StartExecution":
         return this.startExecution(input) as Output;
       case "DescribeExecution":
@@ -170,91 +152,20 @@ export class StepFunctionsService {
         return this.getExecutionHistory(input) as Output;
       case "StopExecution":
         return this.stopExecution(input) as Output;
-      case "ListMapRuns":
-        return this.listMapRuns(input) as Output;
+      case "ListMapRuns": {
+        const e = this.execution(required(input, "executionArn"));
+        return this.mapRuns.list(e.arn, e.mapRuns, input) as Output;
+      }
       case "DescribeMapRun":
-        return this.describeMapRun(input) as Output;
+        return this.mapRuns.describe(input) as Output;
       default:
         throw new AwsError("UnknownOperationException", `Unknown operation ${action}`);
     }
   }
 
-  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html */
-  createStateMachine(region: string, input: Input): { stateMachineArn: string; creationDate: Date } {
-    const name = required(input, "name");
-    const definition = required(input, "definition");
-    const roleArn = required(input, "roleArn");
-    checkName(name, "state machine");
-    const type = (str(input, "type") ?? "STANDARD") as Machine["type"];
-    if (type !== "STANDARD" && type !== "EXPRESS")
-      throw validation("type", "Member must satisfy enum value set: [STANDARD, EXPRESS]", type);
-    if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(roleArn))
-      throw new AwsError("InvalidArn", `Invalid Arn: 'Resource type not valid in this context: ${roleArn}'`);
-    checkDefinition(definition);
-    const arn = stateMachineArn(region, this.env.accountId, name);
-    const existing = this.machines.get(arn);
-    if (existing) {
-      // Idempotent for the same definition and role; otherwise the name is taken.
-      if (existing.definition === definition && existing.roleArn === roleArn && existing.type === type)
-        return { stateMachineArn: arn, creationDate: existing.creationDate };
-      throw new AwsError("StateMachineAlreadyExists", `State Machine Already Exists: '${arn}'`);
-    }
-    const machine: Machine = {
-      arn,
-      name,
-      region,
-      definition,
-      roleArn,
-      type,
-      creationDate: this.env.clock.now(),
-    };
-    this.machines.set(arn, machine);
-    return { stateMachineArn: arn, creationDate: machine.creationDate };
-  }
-
-  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListStateMachines.html */
-  private listStateMachines(region: string, input: Input) {
-    const all = [...this.machines.values()]
-      .filter((m) => m.region === region)
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const { items, nextToken } = page(all, pageInput(input), `ListStateMachines/${region}`);
-    return {
-      stateMachines: items.map((m) => ({
-        stateMachineArn: m.arn,
-        name: m.name,
-        type: m.type,
-        creationDate: m.creationDate,
-      })),
-      nextToken,
-    };
-  }
-
-  private machine(arn: string | undefined): Machine {
-    parseArn(arn, "stateMachine");
-    const machine = this.machines.get(arn as string);
-    if (!machine) throw stateMachineDoesNotExist(arn as string);
-    return machine;
-  }
-
-  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html */
-  private describeStateMachine(input: Input) {
-    const m = this.machine(required(input, "stateMachineArn"));
-    return {
-      stateMachineArn: m.arn,
-      name: m.name,
-      status: "ACTIVE",
-      definition: m.definition,
-      roleArn: m.roleArn,
-      type: m.type,
-      creationDate: m.creationDate,
-      loggingConfiguration: { level: "OFF", includeExecutionData: false },
-      tracingConfiguration: { enabled: false },
-    };
-  }
-
   /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html */
   startExecution(input: Input): { executionArn: string; startDate: Date } {
-    const machine = this.machine(required(input, "stateMachineArn"));
+    const machine = this.machines.get(required(input, "stateMachineArn"));
     if (machine.type === "EXPRESS") {
       throw new AwsError(
         "StateMachineTypeNotSupported",
@@ -347,46 +258,13 @@ export class StepFunctionsService {
 
   private record(execution: Execution, event: RunnerEvent): void {
     if (execution.status !== "RUNNING") return;
-    const now = this.env.clock.now();
-    if (event.type === "MapRunStarted") {
-      const run: MapRun = {
-        mapRunArn: event.mapRunArn,
-        executionArn: execution.arn,
-        stateMachineArn: event.mapRunArn.replace(":mapRun:", ":stateMachine:").replace(/:[^:]+$/, ""),
-        status: "RUNNING",
-        startDate: now,
-        maxConcurrency: event.maxConcurrency,
-        toleratedFailurePercentage: event.toleratedFailurePercentage,
-        toleratedFailureCount: event.toleratedFailureCount,
-        total: event.total,
-        children: new Map(),
-      };
-      this.mapRuns.set(run.mapRunArn, run);
-      execution.mapRuns.push(run);
-    } else if (event.type === "MapRunItem") {
-      const run = this.mapRuns.get(event.mapRunArn);
-      const child = run?.children.get(event.index);
-      if (run && event.status === "RUNNING") {
-        run.children.set(event.index, {
-          name: event.name,
-          status: "RUNNING",
-          startDate: now,
-          input: JSON.stringify(event.input ?? null),
-        });
-      } else if (child) {
-        child.status = event.status as ItemStatus;
-        child.stopDate = now;
-        if (event.output !== undefined) child.output = JSON.stringify(event.output);
-        if (event.error !== undefined) child.error = event.error;
-        if (event.cause !== undefined) child.cause = event.cause;
-      }
+    if (event.type === "MapRunItem") {
+      this.mapRuns.record(execution.arn, event, this.env.clock.now());
       return;
-    } else if (event.type === "MapRunEnded") {
-      const run = this.mapRuns.get(event.mapRunArn);
-      if (run) {
-        run.status = event.status;
-        run.stopDate = now;
-      }
+    }
+    if (event.type === "MapRunStarted" || event.type === "MapRunEnded") {
+      const started = this.mapRuns.record(execution.arn, event, this.env.clock.now());
+      if (started) execution.mapRuns.push(started);
     }
     execution.history.record(event);
   }
@@ -398,40 +276,11 @@ export class StepFunctionsService {
     return execution;
   }
 
-  /** A Map Run's child execution by its ARN (`...:execution:<machine>/<label>:<name>`). */
-  private mapRunChild(arn: string) {
-    const [, base = "", name = ""] = /^(.*):([^:]+)$/.exec(arn) ?? [];
-    for (const run of this.mapRuns.values()) {
-      if (run.stateMachineArn.replace(":stateMachine:", ":execution:") !== base) continue;
-      for (const child of run.children.values()) if (child.name === name) return { run, child };
-    }
-    return undefined;
-  }
-
   /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html */
   private describeExecution(input: Input) {
     const arn = required(input, "executionArn");
-    const found = arn.includes("/") ? this.mapRunChild(arn) : undefined;
-    if (found) {
-      const { run, child } = found;
-      return {
-        executionArn: arn,
-        stateMachineArn: run.stateMachineArn,
-        name: child.name,
-        status: child.status,
-        startDate: child.startDate,
-        stopDate: child.stopDate,
-        input: child.input,
-        inputDetails: { included: true },
-        output: child.output,
-        outputDetails: child.output === undefined ? undefined : { included: true },
-        error: child.error,
-        cause: child.cause,
-        mapRunArn: run.mapRunArn,
-        redriveCount: 0,
-        redriveStatus: "NOT_REDRIVABLE",
-      };
-    }
+    const child = this.mapRuns.describeChild(arn);
+    if (child) return child;
     const e = this.execution(arn);
     return {
       executionArn: e.arn,
@@ -466,32 +315,11 @@ export class StepFunctionsService {
         statusFilter,
       );
     }
-    type Item = {
-      executionArn: string;
-      stateMachineArn: string;
-      name: string;
-      status: string;
-      startDate: Date;
-      stopDate?: Date | undefined;
-      mapRunArn?: string;
-    };
-    let all: Item[];
+    let all: ExecutionListItem[];
     if (mapRunArn !== undefined) {
-      parseArn(mapRunArn, "mapRun");
-      const run = this.mapRuns.get(mapRunArn);
-      if (!run) throw new AwsError("ResourceNotFound", `Resource not found: '${mapRunArn}'`);
-      const childBase = run.stateMachineArn.replace(":stateMachine:", ":execution:");
-      all = [...run.children.values()].map((c) => ({
-        executionArn: `${childBase}:${c.name}`,
-        stateMachineArn: run.stateMachineArn,
-        name: c.name,
-        status: c.status,
-        startDate: c.startDate,
-        stopDate: c.stopDate,
-        mapRunArn,
-      }));
+      all = this.mapRuns.children(mapRunArn);
     } else {
-      const machine = this.machine(machineArn);
+      const machine = this.machines.get(machineArn);
       if (machine.type === "EXPRESS")
         throw new AwsError("StateMachineTypeNotSupported", "ListExecutions does not list EXPRESS executions");
       all = [...this.executions.values()]
@@ -540,53 +368,6 @@ export class StepFunctionsService {
     }
     return { stopDate: e.stopDate };
   }
-
-  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListMapRuns.html */
-  private listMapRuns(input: Input) {
-    const e = this.execution(required(input, "executionArn"));
-    const { items, nextToken } = page(e.mapRuns, pageInput(input), `ListMapRuns/${e.arn}`);
-    return {
-      mapRuns: items.map((r) => ({
-        executionArn: r.executionArn,
-        mapRunArn: r.mapRunArn,
-        stateMachineArn: r.stateMachineArn,
-        startDate: r.startDate,
-        stopDate: r.stopDate,
-      })),
-      nextToken,
-    };
-  }
-
-  /** https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeMapRun.html */
-  private describeMapRun(input: Input) {
-    const arn = required(input, "mapRunArn");
-    parseArn(arn, "mapRun");
-    const run = this.mapRuns.get(arn);
-    if (!run) throw new AwsError("ResourceNotFound", `Resource not found: '${arn}'`);
-    const counts = mapRunCounts(run);
-    return {
-      mapRunArn: run.mapRunArn,
-      executionArn: run.executionArn,
-      status: run.status,
-      startDate: run.startDate,
-      stopDate: run.stopDate,
-      maxConcurrency: run.maxConcurrency,
-      toleratedFailurePercentage: run.toleratedFailurePercentage,
-      toleratedFailureCount: run.toleratedFailureCount,
-      itemCounts: counts,
-      executionCounts: counts,
-      redriveCount: 0,
-    };
-  }
-}
-
-function pageInput(input: Input): { maxResults?: number; nextToken?: string } {
-  const maxResults = num(input, "maxResults");
-  const nextToken = str(input, "nextToken");
-  return {
-    ...(maxResults !== undefined ? { maxResults } : {}),
-    ...(nextToken !== undefined ? { nextToken } : {}),
-  };
 }
 
 function withoutData(event: HistoryEvent): HistoryEvent {
@@ -597,34 +378,4 @@ function withoutData(event: HistoryEvent): HistoryEvent {
     copy[key] = rest;
   }
   return copy;
-}
-
-/**
- * A definition Step Functions would accept: JSON, and valid Amazon States Language as the local
- * runner's library checks it (its Distributed Maps rewritten first, as the runner runs them).
- * https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html#API_CreateStateMachine_Errors
- */
-function checkDefinition(definition: string): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(definition);
-  } catch (err) {
-    throw new AwsError(
-      "InvalidDefinition",
-      `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(err as Error).message}'`,
-    );
-  }
-  try {
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-      throw new Error("not an object");
-    const prepared = prepareDefinition(parsed as never, false);
-    new StateMachine(prepared.definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: false },
-    });
-  } catch (err) {
-    throw new AwsError(
-      "InvalidDefinition",
-      `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ${(err as Error).message}'`,
-    );
-  }
 }

@@ -1,4 +1,5 @@
 import { AwsError } from "../errors";
+import { type Input, num, str } from "../protocol/input";
 
 /**
  * Names and ARNs as Step Functions spells them, and the errors it answers for bad ones.
@@ -100,4 +101,26 @@ export function page<T>(
   return end < items.length
     ? { items: slice, nextToken: Buffer.from(`${scope}#${end}`, "utf8").toString("base64url") }
     : { items: slice };
+}
+
+/** AWS's wording for a request that breaks a modeled constraint. */
+export const validation = (member: string, constraint: string, value: unknown = null) =>
+  new AwsError(
+    "ValidationException",
+    `1 validation error detected: Value ${value === null ? "null" : `'${String(value)}'`} at '${member}' failed to satisfy constraint: ${constraint}`,
+  );
+
+export function required(input: Input, member: string): string {
+  const value = str(input, member);
+  if (value === undefined) throw validation(member, "Member must not be null");
+  return value;
+}
+
+export function pageInput(input: Input): { maxResults?: number; nextToken?: string } {
+  const maxResults = num(input, "maxResults");
+  const nextToken = str(input, "nextToken");
+  return {
+    ...(maxResults !== undefined ? { maxResults } : {}),
+    ...(nextToken !== undefined ? { nextToken } : {}),
+  };
 }
