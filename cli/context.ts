@@ -2,6 +2,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import type { Log } from "../lib/deps";
 import type { RestoreDeps } from "../lib/restore/deps";
 import { kmsDescribeKey } from "../lib/restore/kms";
+import type { RunsAws } from "./runs-aws";
 
 export interface Output {
   write(text: string): unknown;
@@ -14,6 +15,10 @@ export interface CliContext {
   env: NodeJS.ProcessEnv;
   /** AWS for the restore code; tests pass the embedded AWS and a virtual clock. */
   deps(): RestoreDeps;
+  /** Step Functions and S3 for `run`, `runs` and `status`; the SDK's defaults when absent. */
+  runsAws?(region: string): RunsAws;
+  /** How `run --wait` waits between polls (real time when absent). */
+  sleep?(ms: number): Promise<void>;
 }
 
 /**

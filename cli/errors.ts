@@ -1,3 +1,4 @@
+import { SnapfleetError } from "../lib/errors";
 import { RestoreIncompleteError, RestoreRefusedError } from "../lib/restore/errors";
 import type { CliContext } from "./context";
 
@@ -13,6 +14,8 @@ export const EXIT = {
   incomplete: 4,
   /** `coverage`: a selected drive has no completed recovery point, or only one older than allowed. */
   breach: 5,
+  /** `run --wait`: the execution failed, timed out or was aborted. */
+  runFailed: 6,
 } as const;
 
 export const EXIT_CODES_HELP = [
@@ -23,7 +26,11 @@ export const EXIT_CODES_HELP = [
   "  3  refused: the request cannot work (unknown host or instance, no snapshot, invalid plan); nothing was changed",
   "  4  failed midway: the message says what state the instance is in and the command that continues or rolls back",
   "  5  coverage: a selected drive has no completed recovery point, or its newest is older than --max-age",
+  "  6  run --wait: the backup execution failed, timed out or was aborted (drives that failed inside a run that ran do not count)",
 ].join("\n");
+
+/** No backup state machine, or no such run: nothing was started or changed (exit 3). */
+export class RunNotFoundError extends SnapfleetError {}
 
 /** Thrown by a command for a usage problem commander itself cannot see (e.g. --host with --instance). */
 export class UsageError extends Error {
@@ -35,7 +42,7 @@ export function reportError(error: unknown, context: CliContext, json: boolean):
   const code =
     error instanceof UsageError
       ? EXIT.usage
-      : error instanceof RestoreRefusedError
+      : error instanceof RestoreRefusedError || error instanceof RunNotFoundError
         ? EXIT.refused
         : error instanceof RestoreIncompleteError
           ? EXIT.incomplete

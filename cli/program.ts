@@ -2,7 +2,10 @@ import { Command, CommanderError } from "commander";
 import { addAgentCommands } from "./agent-program";
 import coverage, { DEFAULT_MAX_AGE_HOURS } from "./commands/coverage";
 import restore from "./commands/restore";
+import runCommand from "./commands/run";
+import runsCommand from "./commands/runs";
 import snapshots from "./commands/snapshots";
+import statusCommand from "./commands/status";
 import { type CliContext, defaultContext } from "./context";
 import { EXIT, EXIT_CODES_HELP } from "./errors";
 
@@ -96,6 +99,49 @@ export function makeProgram(
     .addHelpText("after", `\n${EXIT_CODES_HELP}`)
     .action(async (options) => {
       result.code = await coverage(options, context);
+    });
+
+  const machineOption = [
+    "--state-machine <arn|name>",
+    "the backup state machine (default: the one whose name ends in -backup)",
+  ] as const;
+  program
+    .command("run")
+    .description(
+      "Start a backup run (an execution of the backup state machine); --wait follows it to its report",
+    )
+    .option(...machineOption)
+    .option("--region <region>", "the stack's region (default: AWS_REGION)")
+    .option("--name <name>", "the execution's name (default: a UUID); it becomes the run id")
+    .option("--wait", "follow the run: progress on stderr, then every drive's record")
+    .option("--interval <seconds>", "seconds between polls with --wait", "2")
+    .option("--json", "print one JSON document on stdout")
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .action(async (options) => {
+      result.code = await runCommand(options, context);
+    });
+
+  program
+    .command("runs")
+    .description("Recent backup runs, newest first: start, duration, status, drives ok and failed")
+    .option(...machineOption)
+    .option("--region <region>", "the stack's region (default: AWS_REGION)")
+    .option("--max <n>", "how many runs", "10")
+    .option("--json", "print one JSON document on stdout")
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .action(async (options) => {
+      result.code = await runsCommand(options, context);
+    });
+
+  program
+    .command("status [run]")
+    .description("Every drive's record of one run (its name or execution ARN; default: the newest run)")
+    .option(...machineOption)
+    .option("--region <region>", "the stack's region (default: AWS_REGION)")
+    .option("--json", "print one JSON document on stdout")
+    .addHelpText("after", `\n${EXIT_CODES_HELP}`)
+    .action(async (runName: string | undefined, options) => {
+      result.code = await statusCommand(runName, options, context);
     });
 
   addAgentCommands(program, context, result);

@@ -30,6 +30,7 @@ export class VirtualClock implements Clock {
   private readonly sleepers: Sleeper[] = [];
   private timer: NodeJS.Timeout | undefined;
   private busy = 0;
+  private readonly listeners = new Set<(nowMs: number) => void>();
 
   constructor(
     start: Date | number = Date.UTC(2026, 0, 1),
@@ -51,6 +52,21 @@ export class VirtualClock implements Clock {
     if (ms < 0) throw new RangeError(`VirtualClock cannot go backwards (advance by ${ms} ms)`);
     this.current += ms;
     this.wakeDue();
+    this.changed();
+  }
+
+  /**
+   * Calls `listener` whenever time moves (an `advance` or a jump to a wake-up), after the sleepers
+   * due have been woken: what happens "at" a time (a schedule's runs) without sleeping on the clock,
+   * which would make it jump there on its own. Returns the unsubscribe function.
+   */
+  onTimeChange(listener: (nowMs: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener(this.current);
   }
 
   /** Runs `work` holding the clock (see above). */
@@ -135,8 +151,10 @@ export class VirtualClock implements Clock {
     if (this.busy > 0) return;
     const next = this.sleepers[0]?.wakeAt;
     if (next === undefined) return;
-    if (next > this.current) this.current = next;
+    const moved = next > this.current;
+    if (moved) this.current = next;
     this.wakeDue();
+    if (moved) this.changed();
     if (this.sleepers.length > 0) this.arm();
   }
 

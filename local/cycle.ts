@@ -25,7 +25,7 @@ export interface CycleOptions {
   /** The simulated clock to run on (instead of one starting at `start`), e.g. to stamp logs with it. */
   clock?: VirtualClock;
   /** Told of the run's events as they happen (a progress display). */
-  onEvent?: RunOptions["onEvent"];
+  onProgress?: RunOptions["onProgress"];
 }
 
 export interface CycleResult {
@@ -50,7 +50,7 @@ export async function runBackupCycle(
     crash?: RunOptions["crash"];
     /** Replaces some of the real handlers (the benchmark's naive baseline wraps Plan). */
     handlers?: (real: Record<string, LocalHandler>) => Record<string, LocalHandler>;
-    onEvent?: RunOptions["onEvent"];
+    onProgress?: RunOptions["onProgress"];
   } = {},
 ): Promise<BackupRun> {
   const now = clock ?? systemClock;
@@ -68,7 +68,7 @@ export async function runBackupCycle(
       // What Step Functions itself reads and writes (a Distributed Map's items and results).
       s3: config.endpoint ? { endpoint: config.endpoint, region: config.region } : undefined,
       ...(options.crash ? { crash: options.crash } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
   );
   const outcome = output as RunOutcome;
@@ -124,7 +124,7 @@ export async function runDemoCycle(options: CycleOptions = {}): Promise<CycleRes
     const { outcome, drives, stats } = await runBackupCycle(
       config,
       clock,
-      options.onEvent ? { onEvent: options.onEvent } : {},
+      options.onProgress ? { onProgress: options.onProgress } : {},
     );
     if (emulator && clock) {
       // CloudWatch evaluates alarms every minute; give it a few simulated minutes after the run.

@@ -161,7 +161,42 @@ export interface DistributedMapRuntime {
   s3: () => S3Client;
   now: () => Date;
   runChild: (start: ChildStart) => Promise<ChildOutcome>;
+  /** Told when the Map Run starts, as each child starts and ends, and when the Map Run ends. */
+  onEvent?: (event: MapRunEvent) => void;
+  /** The parent execution's stop: aborts the Map Run's children too. */
+  signal?: AbortSignal;
 }
+
+/** A Map Run's progress, for DescribeMapRun's counts and the parent's history (MapRunStarted, ...). */
+export type MapRunEvent =
+  | {
+      type: "MapRunStarted";
+      state: string;
+      mapRunArn: string;
+      total: number;
+      maxConcurrency: number;
+      toleratedFailurePercentage: number;
+      toleratedFailureCount: number;
+    }
+  | {
+      type: "MapRunItem";
+      mapRunArn: string;
+      index: number;
+      name: string;
+      status: "RUNNING" | ChildStatus;
+      /** The child's input (when it starts), its output or error (when it ends). */
+      input?: Json;
+      output?: Json;
+      error?: string;
+      cause?: string;
+    }
+  | {
+      type: "MapRunEnded";
+      mapRunArn: string;
+      status: "SUCCEEDED" | "FAILED";
+      error?: string;
+      cause?: string;
+    };
 
 /** A ResultWriter entry (and, without ResultWriter, the result of a child that did not succeed). */
 export interface ResultEntry {
@@ -235,6 +270,16 @@ export async function runDistributedMap(
   const abort = new AbortController();
   // Every running child listens for the Map Run's abort.
   setMaxListeners(0, abort.signal);
+  runtime.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+  runtime.onEvent?.({
+    type: "MapRunStarted",
+    state: runtime.stateName,
+    mapRunArn,
+    total: inputs.length,
+    maxConcurrency,
+    toleratedFailurePercentage: toleratedPercentage ?? 0,
+    toleratedFailureCount: toleratedCount ?? 0,
+  });
   let next = 0;
   let failed = 0;
   let exceeded = false;
@@ -244,6 +289,14 @@ export async function runDistributedMap(
       next += 1;
       const name = `${runId}-${index}`;
       names[index] = name;
+      runtime.onEvent?.({
+        type: "MapRunItem",
+        mapRunArn,
+        index,
+        name,
+        status: "RUNNING",
+        input: inputs[index] as Json,
+      });
       const context: Record<string, Json> = {
         Execution: {
           Id: `${arnBase}:execution:${runtime.stateMachineName}/${label}:${name}`,
@@ -263,6 +316,16 @@ export async function runDistributedMap(
         signal: abort.signal,
       });
       outcomes[index] = outcome;
+      runtime.onEvent?.({
+        type: "MapRunItem",
+        mapRunArn,
+        index,
+        name,
+        status: outcome.status,
+        ...(outcome.output !== undefined ? { output: outcome.output } : {}),
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+        ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}),
+      });
       // Children aborted because the Map Run failed are not counted as failures of their own.
       if (outcome.status !== "SUCCEEDED" && !exceeded) {
         failed += 1;
@@ -303,7 +366,19 @@ export async function runDistributedMap(
   const writer = event.writerParameters;
   let result: Json;
   if (writer) {
-    result = await writeResults(runtime, writer, runId, mapRunArn, inputs.length, entry);
+    try {
+      result = await writeResults(runtime, writer, runId, mapRunArn, inputs.length, entry);
+    } catch (error) {
+      const e = error as Error;
+      runtime.onEvent?.({
+        type: "MapRunEnded",
+        mapRunArn,
+        status: "FAILED",
+        error: e.name,
+        cause: e.message,
+      });
+      throw error;
+    }
   } else {
     // Without ResultWriter, the output is the array of the children's outputs (COMPACT); a child
     // that did not succeed is given as its execution result, as with Transformation NONE.
@@ -314,11 +389,17 @@ export async function runDistributedMap(
     });
   }
   if (exceeded) {
-    throw new StatesError(
-      EXCEED_TOLERATED_FAILURE_THRESHOLD,
-      `Map Run ${mapRunArn} failed: ${failed} of ${inputs.length} child executions failed, more than the tolerated failure threshold`,
-    );
+    const cause = `Map Run ${mapRunArn} failed: ${failed} of ${inputs.length} child executions failed, more than the tolerated failure threshold`;
+    runtime.onEvent?.({
+      type: "MapRunEnded",
+      mapRunArn,
+      status: "FAILED",
+      error: EXCEED_TOLERATED_FAILURE_THRESHOLD,
+      cause,
+    });
+    throw new StatesError(EXCEED_TOLERATED_FAILURE_THRESHOLD, cause);
   }
+  runtime.onEvent?.({ type: "MapRunEnded", mapRunArn, status: "SUCCEEDED" });
   return result;
 }
 

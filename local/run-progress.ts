@@ -1,8 +1,8 @@
 import type { Counts, RunProgress } from "../cli/progress";
-import type { RunnerEvent } from "./runner";
+import type { ProgressEvent } from "./runner";
 
 /**
- * A backup cycle's progress, folded from the local runner's events (RunOptions.onEvent) as
+ * A backup cycle's progress, folded from the local runner's events (RunOptions.onProgress) as
  * statemachine/backup.asl.json shapes them: Plan's output gives the totals; each Fleet child is a
  * server; each iteration of a child's Volumes map is a drive, which ends in DriveDone (failed when
  * its progress carries a reason) or DriveFailed. When a server's child fails, its drives still in
@@ -19,7 +19,7 @@ export class CycleProgress {
   ) {}
 
   /** Applies one event; true when the counts changed. */
-  apply(event: RunnerEvent): boolean {
+  apply(event: ProgressEvent): boolean {
     if (event.type === "ChildStarted") {
       this.servers.inFlight += 1;
       return true;

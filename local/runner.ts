@@ -12,6 +12,7 @@ import {
   type DistributedMapEvent,
   distributedMapTask,
   isDistributedMap,
+  type MapRunEvent,
   REAL_TIME_UNLIMITED_SECONDS,
   runDistributedMap,
 } from "./distributed-map";
@@ -110,6 +111,8 @@ const STATE_MACHINE_NAME = "snapfleet-backup";
 const REGION = "us-east-1";
 const ACCOUNT_ID = "000000000000";
 const VIRTUAL_WAIT = "arn:aws:lambda:us-east-1:000000000000:function:snapfleet-local-virtual-wait";
+/** A Lambda function's ARN as a Task's Resource (unqualified, or with a version or alias). */
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type StateDef = Record<string, Json>;
@@ -125,6 +128,8 @@ export interface PreparedDefinition {
   taskFunctions: Record<string, string>;
   retryable: string[];
   waits: string[];
+  /** Every Wait state left as a Wait (real time), for `RunOptions.waitMillis`. */
+  realWaits?: string[];
   /** Distributed Map states (rewritten into Tasks), with their child definitions prepared once. */
   distributedMaps: Record<string, { state: StateDef; child: PreparedDefinition }>;
   /** The library's state machine, built once and reused by every child execution. */
@@ -145,6 +150,7 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
   const taskFunctions: Record<string, string> = {};
   const retryable: string[] = [];
   const waits: string[] = [];
+  const realWaits: string[] = [];
   const distributedMaps: PreparedDefinition["distributedMaps"] = {};
   const visit = (states: Record<string, StateDef>) => {
     for (const [name, state] of Object.entries(states)) {
@@ -159,7 +165,11 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
         const fn = resource["Fn::GetAtt"][0];
         taskFunctions[name] = fn;
         state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`;
+      } else if (typeof resource === "string" && LAMBDA_ARN.test(resource)) {
+        // A deployed definition names its functions by ARN: the handler is looked up by that ARN.
+        taskFunctions[name] = resource;
       }
+      if (state.Type === "Wait" && !virtualWaits) realWaits.push(name);
       if (state.Type === "Wait" && virtualWaits) {
         const next = state.Next ? { Next: state.Next } : { End: true };
         states[name] = {
@@ -185,7 +195,7 @@ export function prepareDefinition(definition: StateDef, virtualWaits: boolean): 
   // nested `.$` keys the library (which checks for Object.prototype) would then leave unevaluated.
   const copy = JSON.parse(JSON.stringify(definition)) as StateDef;
   visit(copy.States as Record<string, StateDef>);
-  return { definition: copy, taskFunctions, retryable, waits, distributedMaps };
+  return { definition: copy, taskFunctions, retryable, waits, realWaits, distributedMaps };
 }
 
 /** What the Task standing for a Wait state passes to its handler (`virtualWait`). */
@@ -248,19 +258,43 @@ export interface RunOptions {
    * `ExecutionStats.crashesInjected`.
    */
   crash?: ((task: TaskAttempt) => boolean) | undefined;
+  /** The state machine the execution belongs to (its ARNs and context object); `snapfleet-backup` by default. */
+  stateMachine?: { name: string; region: string; accountId: string } | undefined;
+  /** Aborting it stops the execution (StopExecution): the run rejects with ExecutionAbortedError. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Told of this execution's history as it happens (not of its Distributed Map children's, which
+   * are executions of their own): what Step Functions' GetExecutionHistory and DescribeMapRun show.
+   */
+  onEvent?: ((event: RunnerEvent) => void) | undefined;
+  /**
+   * In real time (no `clock`), every Wait state lasts this many milliseconds instead of its own
+   * duration: a local convenience for trying runs by hand, for definitions that check on waking
+   * whether what they waited for is done (snapfleet's steps do).
+   */
+  waitMillis?: number | undefined;
   /**
    * Told of every event of the execution and of its Distributed Map children, as it happens: for a
    * progress display. It must not throw; it cannot change the run.
    */
-  onEvent?: ((event: RunnerEvent) => void) | undefined;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
+/** One entry of an execution's history, as the runner reports it (`RunOptions.onEvent`). */
+export type RunnerEvent =
+  | { type: "StateEntered"; state: string; stateType: string; input: unknown }
+  | { type: "StateExited"; state: string; stateType: string; output: unknown }
+  | { type: "TaskScheduled"; state: string; resource: string; input: unknown }
+  | { type: "TaskSucceeded"; state: string; resource: string; output: unknown }
+  | { type: "TaskFailed"; state: string; resource: string; error: string; cause: string }
+  | MapRunEvent;
+
 /**
- * What `RunOptions.onEvent` hears: a Distributed Map child execution starting and ending, and the
+ * What `RunOptions.onProgress` hears: a Distributed Map child execution starting and ending, and the
  * library's own events (StateEntered, StateExited, MapIterationStarted, ...) of every execution,
  * each with the name of the execution it belongs to (`<parent>/<label>:<index>` for a child).
  */
-export type RunnerEvent =
+export type ProgressEvent =
   | { type: "ChildStarted"; execution: string }
   | { type: "ChildFinished"; execution: string; status: ChildOutcome["status"] }
   | { type: "State"; execution: string; event: EventLog };
@@ -287,25 +321,28 @@ export async function runStateMachine(input: Json, options: RunOptions): Promise
     return client;
   };
   const name = options.executionName;
+  const machine = options.stateMachine ?? { name: STATE_MACHINE_NAME, region: REGION, accountId: ACCOUNT_ID };
+  const arnBase = `arn:aws:states:${machine.region}:${machine.accountId}`;
   const run = await execute(prepared, input, {
     handlers: options.handlers,
     clock: options.clock,
     s3,
     crash: options.crash,
-    onEvent: options.onEvent,
+    onProgress: options.onProgress,
     executionName: name,
     context: {
       Execution: {
-        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:execution:${STATE_MACHINE_NAME}:${name}`,
+        Id: `${arnBase}:execution:${machine.name}:${name}`,
         Name: name,
         StartTime: (options.clock?.now() ?? new Date()).toISOString(),
       },
-      StateMachine: {
-        Id: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:${STATE_MACHINE_NAME}`,
-        Name: STATE_MACHINE_NAME,
-      },
+      StateMachine: { Id: `${arnBase}:stateMachine:${machine.name}`, Name: machine.name },
     },
     historyLimit: true,
+    machine,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.waitMillis !== undefined ? { waitMillis: options.waitMillis } : {}),
   });
   if (run.failure !== undefined) throw run.failure;
   return { output: run.output as Json, stats: run.stats };
@@ -316,12 +353,16 @@ interface ExecuteOptions {
   clock: VirtualClock | undefined;
   s3: () => S3Client;
   crash: RunOptions["crash"];
-  onEvent: RunOptions["onEvent"];
+  onProgress: RunOptions["onProgress"];
   executionName: string;
   context: Record<string, Json>;
   /** Standard executions fail beyond 25,000 history events; Express ones have no history. */
   historyLimit: boolean;
   signal?: AbortSignal;
+  machine: { name: string; region: string; accountId: string };
+  /** The parent execution's history listener; children have none. */
+  onEvent?: RunOptions["onEvent"];
+  waitMillis?: number;
 }
 
 interface Execution {
@@ -391,6 +432,10 @@ async function execute(
       checkPayload(event, `the input of ${stateName}`);
       const began = clockNow();
       const realBegan = performance.now();
+      const resource = fn.startsWith("arn:")
+        ? fn
+        : `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:snapfleet-${fn}`;
+      options.onEvent?.({ type: "TaskScheduled", state: stateName, resource, input: event });
       try {
         const context = lambdaContext(fn, `${options.executionName}-${invocation}`);
         const invoke = () => handler(event, context) as Promise<Json>;
@@ -404,7 +449,18 @@ async function execute(
           );
         }
         checkPayload(result, `the output of ${stateName}`);
+        options.onEvent?.({ type: "TaskSucceeded", state: stateName, resource, output: result });
         return result;
+      } catch (error) {
+        const e = error as Error;
+        options.onEvent?.({
+          type: "TaskFailed",
+          state: stateName,
+          resource,
+          error: e?.name ?? "Error",
+          cause: e?.message ?? String(error),
+        });
+        throw error;
       } finally {
         // Lambda bills wall time: the simulated time it slept, or the real time it worked here.
         const ms = Math.max(clockNow() - began, performance.now() - realBegan);
@@ -433,11 +489,13 @@ async function execute(
       const result = await runDistributedMap(event as unknown as DistributedMapEvent, {
         state,
         stateName,
-        stateMachineName: STATE_MACHINE_NAME,
+        stateMachineName: options.machine.name,
         parentExecutionName: options.executionName,
-        region: REGION,
-        accountId: ACCOUNT_ID,
+        region: options.machine.region,
+        accountId: options.machine.accountId,
         invocation: runs,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
         s3: options.s3,
         now: () => new Date(clockNow()),
         runChild: (start) => runChild(child, start, standard, stats, options, clockNow),
@@ -454,14 +512,31 @@ async function execute(
       taskResourceLocalHandlers: localHandlers,
       // Retries wait no real time locally; simulated retry delays are left to the fleet-scale work.
       retryIntervalOverrides: Object.fromEntries(prepared.retryable.map((name) => [name, 0])),
+      ...(options.waitMillis !== undefined
+        ? {
+            waitTimeOverrides: Object.fromEntries(
+              (prepared.realWaits ?? []).map((name) => [name, options.waitMillis as number]),
+            ),
+          }
+        : {}),
     },
     context: options.context,
   });
   let overLimit = false;
   const onAbort = () => execution.abort();
   options.signal?.addEventListener("abort", onAbort);
+  const stateType = (name: string, type: string) =>
+    name in prepared.distributedMaps ? "Map" : prepared.waits.includes(name) ? "Wait" : type;
   const counting = countEvents(execution.eventLogs, stats, (event) => {
-    options.onEvent?.({ type: "State", execution: options.executionName, event });
+    options.onProgress?.({ type: "State", execution: options.executionName, event });
+    if (options.onEvent && event.state?.name !== undefined && event.index === undefined) {
+      const state = event.state.name;
+      const type = stateType(state, event.state.type ?? "");
+      if (event.type === "StateEntered")
+        options.onEvent({ type: "StateEntered", state, stateType: type, input: event.state.input });
+      if (event.type === "StateExited")
+        options.onEvent({ type: "StateExited", state, stateType: type, output: event.state.output });
+    }
     // Step Functions fails a Standard execution when its history reaches the quota.
     if (options.historyLimit && !overLimit && stats.historyEvents > MAX_HISTORY_EVENTS) {
       overLimit = true;
@@ -498,9 +573,9 @@ async function runChild(
   clockNow: () => number,
 ): Promise<ChildOutcome> {
   const startDate = new Date(clockNow());
-  parent.onEvent?.({ type: "ChildStarted", execution: start.runnerName });
+  parent.onProgress?.({ type: "ChildStarted", execution: start.runnerName });
   const finish = (outcome: Omit<ChildOutcome, "startDate" | "stopDate">): ChildOutcome => {
-    parent.onEvent?.({ type: "ChildFinished", execution: start.runnerName, status: outcome.status });
+    parent.onProgress?.({ type: "ChildFinished", execution: start.runnerName, status: outcome.status });
     return { ...outcome, startDate, stopDate: new Date(clockNow()) };
   };
   const inputBytes = Buffer.byteLength(JSON.stringify(start.input));
@@ -517,11 +592,13 @@ async function runChild(
     clock: parent.clock,
     s3: parent.s3,
     crash: parent.crash,
-    onEvent: parent.onEvent,
+    onProgress: parent.onProgress,
     executionName: start.runnerName,
     context: start.context,
     historyLimit: standard,
     signal: start.signal,
+    machine: parent.machine,
+    ...(parent.waitMillis !== undefined ? { waitMillis: parent.waitMillis } : {}),
   });
   absorb(parentStats, run.stats);
   if (run.failure === undefined) {
@@ -551,9 +628,9 @@ async function runChild(
 /** The part of aws-local-stepfunctions' event log entries the runner reads (the library does not export the type). */
 export type EventLog = {
   type: string;
-  state?: { name?: string; input?: unknown; output?: unknown };
-  parentState?: { name?: string };
   index?: number;
+  state?: { name?: string; type?: string; input?: unknown; output?: unknown };
+  parentState?: { name?: string };
   Error?: string;
   Cause?: unknown;
 };
@@ -588,11 +665,13 @@ const FUNCTION_TIMEOUT_SECONDS: Record<string, number> = {
 };
 
 function lambdaContext(fn: string, requestId: string): LocalLambdaContext {
-  const deadline = Date.now() + (FUNCTION_TIMEOUT_SECONDS[fn] ?? 60) * 1000;
+  // A function named by its ARN (a deployed definition) gets Lambda's longest timeout.
+  const byArn = fn.startsWith("arn:");
+  const deadline = Date.now() + (byArn ? 900 : (FUNCTION_TIMEOUT_SECONDS[fn] ?? 60)) * 1000;
   return {
-    functionName: `snapfleet-${fn}`,
+    functionName: byArn ? (fn.split(":")[6] ?? fn) : `snapfleet-${fn}`,
     awsRequestId: requestId,
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`,
+    invokedFunctionArn: byArn ? fn : `arn:aws:lambda:us-east-1:000000000000:function:snapfleet-${fn}`,
     memoryLimitInMB: "256",
     functionVersion: "$LATEST",
     callbackWaitsForEmptyEventLoop: false,

@@ -10,6 +10,7 @@ import {
   policyFromTemplate,
   ruleViolations,
 } from "./stack";
+import { installFunctions, installSchedules, installStateMachines } from "./stack-workflows";
 
 /**
  * What `sls deploy` would set up, applied to the embedded AWS from the packaged template itself:
@@ -37,17 +38,35 @@ export async function createRunBucket(config: Config): Promise<void> {
 export interface StackOnEmulatorOptions {
   iam?: boolean;
   alarms?: boolean;
+  /** The functions (real handlers, configured from the template) and the state machines. */
+  stateMachines?: boolean;
+  /** The EventBridge schedule too (it starts runs as the emulator's clock reaches its times). */
+  schedule?: boolean;
+  /** Instead of the template's ScheduleExpression default, e.g. `rate(10 minutes)`. */
+  scheduleExpression?: string;
+}
+
+export interface AppliedStack {
+  alarms: string[];
+  /** Logical id -> ARN (BackupStateMachine, RestoreStateMachine). */
+  stateMachines: Record<string, string>;
+  /** Scheduled rules' ARNs. */
+  rules: string[];
 }
 
 export async function applyStack<C extends EmulatorClock>(
   emulator: Emulator<C>,
   config: Config,
   options: StackOnEmulatorOptions = { iam: true, alarms: true },
-): Promise<{ alarms: string[] }> {
+): Promise<AppliedStack> {
   const template = await loadPackagedTemplate();
   const scope = {
     region: config.region,
-    parameters: { DrRegion: config.drRegion, MetricNamespace: config.metricNamespace },
+    parameters: {
+      DrRegion: config.drRegion,
+      MetricNamespace: config.metricNamespace,
+      ...(options.scheduleExpression ? { ScheduleExpression: options.scheduleExpression } : {}),
+    },
   };
   // As CloudFormation would, refuse parameters that break the template's Rules before creating anything.
   const violations = ruleViolations(template, scope);
@@ -77,5 +96,17 @@ export async function applyStack<C extends EmulatorClock>(
         credentials: LOCAL_SETUP_CREDENTIALS,
       })
     : [];
-  return { alarms };
+  const stateMachines: Record<string, string> = {};
+  const rules: string[] = [];
+  if (options.stateMachines || options.schedule) {
+    handlerAccessKey();
+    installFunctions(emulator, template, ids, scope);
+    Object.assign(
+      stateMachines,
+      await installStateMachines(template, ids, scope, emulator.endpoint, LOCAL_SETUP_CREDENTIALS),
+    );
+  }
+  if (options.schedule)
+    rules.push(...installSchedules(emulator, template, { ...ids, ...stateMachines }, scope));
+  return { alarms, stateMachines, rules };
 }

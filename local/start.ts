@@ -105,7 +105,7 @@ export async function start(
     result = await runDemoCycle({
       endpoint,
       ...(clock ? { clock } : {}),
-      onEvent: (event) => {
+      onProgress: (event) => {
         // The run starts with its first event: the fleet's creation before it is not the run's time.
         progress ??= new CycleProgress(now(), now);
         if (progress.apply(event)) show(progress.current());

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import type { EmulatorClock } from "./clock";
 import { type FaultPlan, loadFaultPlan } from "./faults/plan";
 import type { QuotaOptions } from "./quotas";
-import { startEmulator } from "./server";
+import { type Emulator, startEmulator } from "./server";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -28,11 +29,22 @@ function quotas(value: string | boolean | undefined): boolean | QuotaOptions {
   }
 }
 
-/** `npm run local:aws -- --port 4566`: the emulator alone, in real time, until SIGINT/SIGTERM. */
-async function main(): Promise<void> {
-  const program = new Command()
-    .name("local:aws")
-    .description("Embedded AWS emulator (EC2, CloudWatch, SNS) on 127.0.0.1")
+export interface EmulatorCliOptions {
+  port: string;
+  host: string;
+  accountId: string;
+  snapshotSeconds?: string;
+  faults?: string;
+  quotas?: string | boolean;
+  kmsKey: string[];
+  waitSeconds?: string;
+}
+
+/** The emulator's command-line options (shared with `npm run local:aws`, local/serve.ts). */
+export function emulatorCommand(name: string, description: string): Command {
+  return new Command()
+    .name(name)
+    .description(description)
     .option("--port <port>", "port to listen on", "4566")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--account-id <id>", "AWS account id", "000000000000")
@@ -44,21 +56,22 @@ async function main(): Promise<void> {
     .option("--quotas <file>", "JSON overrides of AWS's quotas (see local/aws/quotas/config.ts)")
     .option("--no-quotas", "turn AWS's API throttling and EBS limits off")
     .option(
+      "--wait-seconds <n>",
+      "Step Functions Wait states last n seconds instead of their own duration (runs planned for AWS's snapshot times finish sooner)",
+    )
+    .option(
       "--kms-key <region=key>",
       "a KMS key the region has (repeatable); other regions accept any key",
       collect,
       [],
-    )
-    .parse();
-  const opts = program.opts<{
-    port: string;
-    host: string;
-    accountId: string;
-    snapshotSeconds?: string;
-    faults?: string;
-    quotas?: string | boolean;
-    kmsKey: string[];
-  }>();
+    );
+}
+
+/** Starts the emulator in real time as the options say. */
+export async function startFromOptions(opts: EmulatorCliOptions) {
+  const waitSeconds = opts.waitSeconds === undefined ? undefined : Number(opts.waitSeconds);
+  if (waitSeconds !== undefined && !(waitSeconds >= 0))
+    throw new Error(`--wait-seconds must be a number >= 0, got ${opts.waitSeconds}`);
   const fixed = opts.snapshotSeconds === undefined ? undefined : Number(opts.snapshotSeconds);
   if (fixed !== undefined && !(fixed >= 0))
     throw new Error(`--snapshot-seconds must be a number >= 0, got ${opts.snapshotSeconds}`);
@@ -71,17 +84,17 @@ async function main(): Promise<void> {
     quotas: quotas(opts.quotas),
     ...(faults ? { faults } : {}),
     ...(keys ? { kmsKeys: keys } : {}),
+    ...(waitSeconds === undefined ? {} : { waitSeconds }),
     ...(fixed === undefined
       ? {}
       : { snapshotDurationSeconds: () => fixed, copyDurationSeconds: () => fixed }),
   });
-  process.stdout.write(`AWS emulator listening on ${emulator.endpoint}\n`);
-  if (faults) process.stdout.write(`Fault plan ${opts.faults} loaded\n`);
-  process.stdout.write(
-    `Try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${emulator.endpoint} ec2 describe-snapshots --region us-east-1\n`,
-  );
+  return { emulator, faults };
+}
+
+/** Stops the emulator on SIGINT/SIGTERM, printing what the run met (diagnostics, so on stderr). */
+export function stopOnSignal(emulator: Emulator<EmulatorClock>): void {
   const shutdown = () => {
-    // What the run met, for whoever drove it: diagnostics, so on stderr.
     const { events, ...faultCounts } = emulator.faultStats();
     process.stderr.write(`quotas: ${JSON.stringify(emulator.quotaStats())}\n`);
     process.stderr.write(`faults: ${JSON.stringify({ ...faultCounts, events: events.length })}\n`);
@@ -94,7 +107,25 @@ async function main(): Promise<void> {
   process.once("SIGTERM", shutdown);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`local:aws failed: ${(err as Error).message}\n`);
-  process.exit(1);
-});
+/** `tsx local/aws/main.ts --port 4566`: the emulator alone, in real time, until SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const program = emulatorCommand(
+    "local-aws",
+    "Embedded AWS emulator (EC2, CloudWatch, SNS, S3, Step Functions, EventBridge) on 127.0.0.1",
+  ).parse();
+  const opts = program.opts<EmulatorCliOptions>();
+  const { emulator, faults } = await startFromOptions(opts);
+  process.stdout.write(`AWS emulator listening on ${emulator.endpoint}\n`);
+  if (faults) process.stdout.write(`Fault plan ${opts.faults} loaded\n`);
+  process.stdout.write(
+    `Try: AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --endpoint-url ${emulator.endpoint} ec2 describe-snapshots --region us-east-1\n`,
+  );
+  stopOnSignal(emulator);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`local:aws failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -51,7 +51,8 @@ export function errorReply(to: Addressee, error: AwsError, requestId: string): R
 
 /** The refusal of a request for a service the emulator does not serve, naming that service. */
 export function unknownServiceError(to: Addressee): AwsError {
-  const served = "it serves ec2, monitoring (CloudWatch), sns, ssm and s3";
+  const served =
+    "it serves ec2, monitoring (CloudWatch), sns, ssm, states (Step Functions), events (EventBridge) and s3";
   const message = `The embedded AWS does not serve the service '${to.unknownService}': ${served}.`;
   return new AwsError(to.protocol === "json" ? "UnknownOperationException" : "InvalidAction", message);
 }

@@ -2,12 +2,14 @@ import type { IncomingHttpHeaders } from "node:http";
 import { CLOUDWATCH_TARGET, CloudWatchService } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
 import { AwsError } from "./errors";
+import { EVENTS_TARGET } from "./events";
 import { type Input, node, parseForm, parseJson } from "./protocol/input";
 import { isKnownRegion } from "./protocol/regions";
 import { SnsService } from "./sns";
 import { SSM_TARGET } from "./ssm";
+import { STEP_FUNCTIONS_TARGET } from "./stepfunctions";
 
-export type ServiceName = "ec2" | "cloudwatch" | "sns" | "ssm";
+export type ServiceName = "ec2" | "cloudwatch" | "sns" | "ssm" | "stepfunctions" | "events";
 
 /** What the headers alone say about a request: enough to answer it in its own protocol. */
 export interface Envelope {
@@ -35,6 +37,15 @@ const SIGNING_NAMES: Record<string, ServiceName> = {
   monitoring: "cloudwatch",
   sns: "sns",
   ssm: "ssm",
+  states: "stepfunctions",
+  events: "events",
+};
+/** X-Amz-Target prefixes of the JSON services, for requests without a SigV4 credential scope. */
+const TARGETS: Record<string, ServiceName> = {
+  [CLOUDWATCH_TARGET]: "cloudwatch",
+  [SSM_TARGET]: "ssm",
+  [STEP_FUNCTIONS_TARGET]: "stepfunctions",
+  [EVENTS_TARGET]: "events",
 };
 const VERSIONS: Record<string, ServiceName> = {
   "2016-11-15": "ec2",
@@ -80,8 +91,8 @@ export function envelope(headers: IncomingHttpHeaders): Envelope {
     target !== undefined || contentType.startsWith("application/x-amz-json") ? "json" : "query";
   if (target !== undefined) {
     const prefix = target.split(".")[0] ?? "";
-    if (prefix === CLOUDWATCH_TARGET) service ??= "cloudwatch";
-    else if (prefix === SSM_TARGET) service ??= "ssm";
+    const byTarget = TARGETS[prefix];
+    if (byTarget !== undefined) service ??= byTarget;
     else if (signingName === undefined) unknownService = prefix;
   }
   return {

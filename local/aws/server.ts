@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { VirtualClock } from "../clock";
+import { VirtualClock } from "../clock";
+import type { LocalHandler } from "../runner";
 import { type EmulatorClock, RealClock } from "./clock";
 import { CLOUDWATCH_XMLNS, CloudWatchService } from "./cloudwatch";
 import { Ec2Service } from "./ec2";
 import { defaultSnapshotDurationSeconds } from "./ec2/model";
 import { AwsError } from "./errors";
+import { EventsService, type RuleDefinition } from "./events";
 import type { FaultStats } from "./faults/injector";
 import type { FaultPlan } from "./faults/plan";
 import { IamAuthorizer, type IamOptions } from "./iam";
@@ -21,6 +23,7 @@ import { envelope, type Route, route } from "./routing";
 import { isS3Request, type S3Reply, S3Service, s3ErrorReply } from "./s3";
 import { SNS_XMLNS, type SnsMessage, SnsService } from "./sns";
 import { type AgentBehaviour, type AgentInvocationRecord, type AgentLogEvent, SsmService } from "./ssm";
+import { StepFunctionsService } from "./stepfunctions";
 
 export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   port?: number;
@@ -42,6 +45,11 @@ export interface EmulatorOptions<C extends EmulatorClock = EmulatorClock> {
   windowsImageIds?: string[];
   /** The simulated SSM agents' initial behaviour (`ssm/agent.ts`): `default` for every instance, else per instance id. */
   ssmAgents?: { default?: AgentBehaviour; instances?: Record<string, AgentBehaviour> };
+  /**
+   * In real time, Step Functions' Wait states last this many seconds instead of their own duration,
+   * so runs whose waits are planned for AWS's snapshot times can be tried by hand (`npm run local:aws`).
+   */
+  waitSeconds?: number;
 }
 
 /** A message SNS received, as `Emulator.published()` returns it. */
@@ -83,6 +91,15 @@ export interface Emulator<C extends EmulatorClock = VirtualClock> {
   ssmAgentLog(instanceId: string): AgentLogEvent[];
   /** The commands the agents received (of one instance, or all), with their parameters and state now. */
   ssmInvocations(instanceId?: string): AgentInvocationRecord[];
+  /**
+   * The code behind a Lambda function's ARN: Step Functions' Task states that name the ARN call it
+   * (the emulator holds no function code; the stack layer registers the handlers).
+   */
+  registerFunction(arn: string, invoke: LocalHandler): void;
+  /** Creates (or replaces) an EventBridge scheduled rule and its targets, as CloudFormation would. */
+  putRule(rule: RuleDefinition): string;
+  /** Resolves once no Step Functions execution is running. */
+  executionsIdle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +108,8 @@ interface Services {
   cloudwatch: CloudWatchService;
   sns: SnsService;
   ssm: SsmService;
+  stepfunctions: StepFunctionsService;
+  events: EventsService;
 }
 
 /** `refused`: the error the region check, quotas or the fault plan answer instead of the service. */
@@ -113,6 +132,12 @@ function dispatch(services: Services, r: Route, requestId: string, refused?: Aws
     }
     if (r.service === "sns") {
       return queryReply(r.action, SNS_XMLNS, services.sns.handle(r.region, r.action, r.input), requestId);
+    }
+    if (r.service === "stepfunctions")
+      return jsonReply(services.stepfunctions.handle(r.region, r.action, r.input), requestId);
+    if (r.service === "events") {
+      const reply = jsonReply(services.events.handle(r.region, r.action, r.input), requestId);
+      return { ...reply, headers: { ...reply.headers, "content-type": "application/x-amz-json-1.1" } };
     }
     const output = services.cloudwatch.handle(r.region, r.action, r.input);
     return r.protocol === "json"
@@ -199,9 +224,28 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     }),
     sns: new SnsService(clock, accountId),
     ssm: new SsmService({ clock, accountId, ec2: (r) => services.ec2.regionState(r) }),
+    stepfunctions: new StepFunctionsService({
+      clock,
+      accountId,
+      endpoint: () => endpoint,
+      waitSeconds: options.waitSeconds,
+    }),
+    events: new EventsService(
+      clock,
+      accountId,
+      (target, payload) => {
+        if (!target.Arn.includes(":states:")) return;
+        services.stepfunctions.startExecution({ stateMachineArn: target.Arn, input: payload });
+      },
+      !(clock instanceof VirtualClock),
+    ),
   };
   if (options.ssmAgents?.default) services.ssm.agents.setDefault(options.ssmAgents.default);
   for (const [id, b] of Object.entries(options.ssmAgents?.instances ?? {})) services.ssm.agents.set(id, b);
+  let endpoint = "";
+  // On simulated time, a schedule's runs happen as the clock reaches them.
+  const unsubscribe =
+    clock instanceof VirtualClock ? clock.onTimeChange(() => services.events.tick()) : () => {};
   const log: { region: string; service: string; action: string }[] = [];
   const iam = new IamAuthorizer(options.iam, {
     accountId,
@@ -286,9 +330,10 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  endpoint = `http://${host}:${port}`;
 
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint,
     port,
     clock,
     published: () => services.sns.published.map((m) => ({ ...m })),
@@ -303,8 +348,14 @@ export async function startEmulator<C extends EmulatorClock = RealClock>(
     ssmAgentDefault: (behaviour) => services.ssm.agents.setDefault(behaviour),
     ssmAgentLog: (instanceId) => services.ssm.agents.log(instanceId),
     ssmInvocations: (instanceId) => services.ssm.agents.invocations(instanceId),
+    registerFunction: (arn, invoke) => services.stepfunctions.registerFunction(arn, invoke),
+    putRule: (rule) => services.events.putRule(rule),
+    executionsIdle: () => services.stepfunctions.idle(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
+        unsubscribe();
+        services.events.stop();
+        services.stepfunctions.stopAll();
         policy.close();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));

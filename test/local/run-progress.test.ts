@@ -1,13 +1,13 @@
 import { CycleProgress } from "../../local/run-progress";
-import type { RunnerEvent } from "../../local/runner";
+import type { ProgressEvent } from "../../local/runner";
 
 /** The progress of a backup cycle folded from the runner's events, as backup.asl.json names its states. */
-const state = (execution: string, type: string, name: string, output?: unknown): RunnerEvent => ({
+const state = (execution: string, type: string, name: string, output?: unknown): ProgressEvent => ({
   type: "State",
   execution,
   event: { type, state: { name, output } },
 });
-const iteration = (execution: string): RunnerEvent => ({
+const iteration = (execution: string): ProgressEvent => ({
   type: "State",
   execution,
   event: { type: "MapIterationStarted", parentState: { name: "Volumes" }, index: 0 },
@@ -20,7 +20,7 @@ describe("CycleProgress", () => {
 
   it("takes the totals from Plan and counts drives ok, failed with a reason, and caught", () => {
     const p = progress();
-    const events: RunnerEvent[] = [
+    const events: ProgressEvent[] = [
       state("run", "StateExited", "Plan", { instances: 1, drives: 3 }),
       { type: "ChildStarted", execution: "run/Fleet:0" },
       iteration("run/Fleet:0"),
@@ -60,7 +60,7 @@ describe("CycleProgress", () => {
       iteration("run/Fleet:1"),
       state("run/Fleet:0", "StateExited", "DriveDone", { progress: { done: true } }),
       { type: "ChildFinished", execution: "run/Fleet:0", status: "FAILED" },
-    ] as RunnerEvent[])
+    ] as ProgressEvent[])
       p.apply(e);
 
     expect([p.current().servers, p.current().drives]).toEqual([

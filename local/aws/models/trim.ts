@@ -16,6 +16,7 @@ import { CLOUDWATCH_ACTIONS } from "../cloudwatch";
 import { EC2_ACTIONS } from "../ec2";
 import { SNS_ACTIONS } from "../sns";
 import { SSM_ACTIONS } from "../ssm";
+import { STEP_FUNCTIONS_ACTIONS } from "../stepfunctions";
 import type { Model, Shape } from "./shapes";
 
 const KEPT_SHAPE_FIELDS = [
@@ -97,3 +98,4 @@ out("ec2", trim(dataDir, "ec2", "2016-11-15", EC2_ACTIONS));
 out("cloudwatch", trim(dataDir, "cloudwatch", "2010-08-01", CLOUDWATCH_ACTIONS));
 out("sns", trim(dataDir, "sns", "2010-03-31", SNS_ACTIONS));
 out("ssm", trim(dataDir, "ssm", "2014-11-06", SSM_ACTIONS));
+out("stepfunctions", trim(dataDir, "stepfunctions", "2016-11-23", STEP_FUNCTIONS_ACTIONS));

@@ -5,6 +5,7 @@ import ec2Model from "./ec2.json";
 import type { MemberRef, Model, Shape } from "./shapes";
 import snsModel from "./sns.json";
 import ssmModel from "./ssm.json";
+import stepFunctionsModel from "./stepfunctions.json";
 
 /**
  * Requests checked against the services' published models (trimmed copies, `trim.ts`) before any
@@ -16,19 +17,22 @@ import ssmModel from "./ssm.json";
  * - CloudWatch: `MissingParameter` and `InvalidParameterValue` (the modeled
  *   MissingRequiredParameterException / InvalidParameterValueException of every operation).
  *   https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html
+ * - Step Functions: `ValidationException`, worded as SNS's below.
+ *   https://docs.aws.amazon.com/step-functions/latest/apireference/CommonErrors.html
  * - SNS: `ValidationError`, worded as AWS's request validation words it ("1 validation error
  *   detected: Value null at 'message' failed to satisfy constraint: Member must not be null").
  *   https://docs.aws.amazon.com/sns/latest/api/CommonErrors.html
  * - SSM: `ValidationException` in the same wording (awsJson1_1).
  *   https://docs.aws.amazon.com/systems-manager/latest/APIReference/CommonErrors.html
  */
-export type ModelService = "ec2" | "cloudwatch" | "sns" | "ssm";
+export type ModelService = "ec2" | "cloudwatch" | "sns" | "ssm" | "stepfunctions";
 
 const MODELS: Record<ModelService, Model> = {
   ec2: ec2Model as Model,
   cloudwatch: cloudwatchModel as Model,
   sns: snsModel as Model,
   ssm: ssmModel as Model,
+  stepfunctions: stepFunctionsModel as Model,
 };
 
 type Dialect = "ec2" | "query" | "json";
@@ -239,18 +243,19 @@ function refusal(service: ModelService, p: Problem): AwsError {
   const value = p.kind === "missing" ? "null" : `'${show(p.value)}'`;
   const constraint = p.kind === "missing" ? "Member must not be null" : p.constraint;
   return new AwsError(
-    service === "ssm" ? "ValidationException" : "ValidationError",
+    service === "ssm" || service === "stepfunctions" ? "ValidationException" : "ValidationError",
     `1 validation error detected: Value ${value} at '${lowerFirst(p.member)}' failed to satisfy constraint: ${constraint}`,
   );
 }
 
 /** The service's refusal of the first problem found, if any; an action the model lacks passes. */
 export function validationError(
-  service: ModelService,
+  service: ModelService | "events",
   protocol: "query" | "json",
   action: string,
   input: Input,
 ): AwsError | undefined {
+  if (service === "events") return undefined;
   const model = MODELS[service];
   const shapeName = model.operations[action];
   if (shapeName === undefined) return undefined;

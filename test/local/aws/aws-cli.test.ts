@@ -267,7 +267,7 @@ describeWithCli("a fixed AWS CLI session against `npm run local:aws`", () => {
       refused(
         "UnknownOperationException",
         "ListTables",
-        "The embedded AWS does not serve the service 'dynamodb': it serves ec2, monitoring (CloudWatch), sns, ssm and s3.",
+        "The embedded AWS does not serve the service 'dynamodb': it serves ec2, monitoring (CloudWatch), sns, ssm, states (Step Functions), events (EventBridge) and s3.",
       ),
     ]);
   }, 60_000);
