@@ -35,13 +35,14 @@ export function formatDuration(seconds: number): string {
 
 /**
  * The end of the run, extrapolated from the drives finished so far at the rate they finished; undefined
- * until one has finished (no rate yet) or when the total is unknown.
+ * until one has finished (no rate yet), when the total is unknown, and once every drive has finished.
  */
 export function estimatedEnd(p: RunProgress): Date | undefined {
   const finished = p.drives.done + p.drives.failed;
   const elapsed = p.now.getTime() - p.startedAt.getTime();
   if (finished === 0 || p.drives.total === 0 || elapsed <= 0) return undefined;
   const remaining = Math.max(0, p.drives.total - finished);
+  if (remaining === 0) return undefined;
   return new Date(p.now.getTime() + (elapsed / finished) * remaining);
 }
 
