@@ -1,6 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { promisify } from "node:util";
+
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
@@ -10,11 +9,9 @@ import {
   DescribeVolumesCommand,
   EC2Client,
 } from "@aws-sdk/client-ec2";
+import { AWS_CLI, awsCli, cliPresent } from "../../helpers/aws-cli";
 import { credentials, type Harness, startHarness } from "./harness";
 
-const AWS_CLI = "/usr/bin/aws";
-const run = promisify(execFile);
-const cliPresent = existsSync(AWS_CLI);
 if (!cliPresent)
   console.warn(`Skipping AWS CLI tests: ${AWS_CLI} is not installed (apt-get install awscli).`);
 const itWithCli = cliPresent ? it : it.skip;
@@ -23,21 +20,7 @@ let h: Harness;
 
 /** Runs the CLI asynchronously: the emulator serves it from this very process. */
 async function aws(...args: string[]): Promise<string> {
-  const { stdout } = await run(
-    AWS_CLI,
-    ["--endpoint-url", h.emulator.endpoint, "--output", "json", ...args],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_PAGER: "",
-        AWS_EC2_METADATA_DISABLED: "true",
-      },
-    },
-  );
-  return stdout;
+  return awsCli(h.emulator.endpoint, args);
 }
 
 describe("the AWS CLI with --endpoint-url", () => {

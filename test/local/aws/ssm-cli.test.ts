@@ -1,17 +1,8 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { promisify } from "node:util";
 import { RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { awsCli, itWithCli as cliHelper } from "../../helpers/aws-cli";
 import { launch, SSM_API, type SsmHarness, startSsmHarness } from "./ssm-harness";
 
-const AWS_CLI = "/usr/bin/aws";
-const run = promisify(execFile);
-const cliPresent = existsSync(AWS_CLI);
-if (!cliPresent)
-  console.warn(
-    `Skipping the AWS CLI tests of SSM and CreateSnapshots: ${AWS_CLI} is not installed (apt-get install awscli).`,
-  );
-const itWithCli = cliPresent ? it : it.skip;
+const itWithCli = cliHelper("SSM and CreateSnapshots");
 
 let h: SsmHarness;
 beforeEach(async () => {
@@ -19,23 +10,9 @@ beforeEach(async () => {
 });
 afterEach(() => h.emulator.stop());
 
-/** Runs the CLI asynchronously: the emulator serves it from this very process. */
+/** The AWS CLI against the emulator, in us-east-1, its JSON output parsed. */
 async function aws(...args: string[]): Promise<unknown> {
-  const { stdout } = await run(
-    AWS_CLI,
-    ["--endpoint-url", h.emulator.endpoint, "--region", "us-east-1", "--output", "json", ...args],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_PAGER: "",
-        AWS_EC2_METADATA_DISABLED: "true",
-      },
-    },
-  );
-  return JSON.parse(stdout);
+  return JSON.parse(await awsCli(h.emulator.endpoint, ["--region", "us-east-1", ...args]));
 }
 
 describe("the AWS CLI with --endpoint-url", () => {

@@ -1,42 +1,22 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { promisify } from "node:util";
 import { localConfig } from "../../../local/cycle";
 import { applyStack } from "../../../local/stack-on-emulator";
 import { launchInstance, startTestAws, type TestAws } from "../../helpers/aws";
+import { awsCli, itWithCli as cliHelper } from "../../helpers/aws-cli";
 
 /**
  * The console workflow from the AWS CLI with --endpoint-url: the stack's state machines are listed,
  * `start-execution` runs a backup cycle and `describe-execution` shows its result; the schedule is
  * visible through EventBridge's ListRules.
  */
-const AWS_CLI = "/usr/bin/aws";
-const run = promisify(execFile);
-const cliPresent = existsSync(AWS_CLI);
-if (!cliPresent)
-  console.warn(
-    `Skipping AWS CLI Step Functions tests: ${AWS_CLI} is not installed (apt-get install awscli).`,
-  );
-const itWithCli = cliPresent ? it : it.skip;
+const itWithCli = cliHelper("Step Functions");
 
 let aws: TestAws;
 
 async function cli(...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(
-    AWS_CLI,
-    ["--endpoint-url", aws.emulator.endpoint, "--region", "us-east-1", "--output", "json", ...args],
-    {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        AWS_ACCESS_KEY_ID: "test",
-        AWS_SECRET_ACCESS_KEY: "test",
-        AWS_PAGER: "",
-        AWS_EC2_METADATA_DISABLED: "true",
-      },
-    },
-  );
-  return JSON.parse(stdout) as Record<string, unknown>;
+  return JSON.parse(await awsCli(aws.emulator.endpoint, ["--region", "us-east-1", ...args])) as Record<
+    string,
+    unknown
+  >;
 }
 
 beforeAll(async () => {
