@@ -4,7 +4,7 @@ import { functionsUsed, loadDefinition, prepareDefinition, runStateMachine } fro
 describe("the local runner", () => {
   it("maps every Task of backup.asl.json to a function defined in serverless.yml by name", () => {
     const functions = functionsUsed(prepareDefinition(loadDefinition(), true));
-    expect(functions).toEqual(new Set(["plan", "step", "report", "summarize"]));
+    expect(functions).toEqual(new Set(["plan", "set", "step", "report", "summarize"]));
   });
 
   it("waits in simulated time: a 300 s Wait state advances the virtual clock by 300 s and no more", async () => {
