@@ -39,6 +39,8 @@ export interface RecoveryPointSummary {
   /** When its data was taken (a DR copy: its source's start time when the source is listed). */
   takenAt: string;
   ageHours: number;
+  /** What it is consistent with (`snapfleet:consistency`; older snapshots without it: `volume`). */
+  consistency: string;
 }
 
 export interface RegionCoverage {
@@ -293,6 +295,7 @@ function regionCoverage(
           snapshotId: newest.snapshot.SnapshotId ?? "",
           takenAt: newest.takenAt.toISOString(),
           ageHours: Math.round(((now.getTime() - newest.takenAt.getTime()) / HOUR_MS) * 10) / 10,
+          consistency: toTagMap(newest.snapshot.Tags)[TAG.consistency] ?? "volume",
         }
       : null,
     snapshots: snapshots.length,

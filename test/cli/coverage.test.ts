@@ -58,7 +58,9 @@ describe("snapfleet coverage", () => {
 
     const lines = stdout.split("\n");
     const webRoot = lines.find((l) => l.includes(web.volumes["/dev/xvda"] as string)) ?? "";
-    expect(webRoot).toMatch(/^web-1\s+i-\w+\s+\/dev\/xvda\s+vol-\w+\s+snap-\w+\s+2h\s+snap-\w+\s+2h\s+/);
+    expect(webRoot).toMatch(
+      /^web-1\s+i-\w+\s+\/dev\/xvda\s+vol-\w+\s+snap-\w+\s+2h\s+volume\s+snap-\w+\s+2h\s+/,
+    );
     expect(webRoot).toMatch(/7d,4w \(instance tag\)\s+ok$/);
     // db-1, launched after the run, is the one breach.
     expect(code).toBe(5);
@@ -149,6 +151,7 @@ describe("snapfleet coverage", () => {
           snapshotId: expect.stringMatching(/^snap-/),
           takenAt: new Date(RUN_AT).toISOString(),
           ageHours: 30,
+          consistency: "volume",
         },
         snapshots: 1,
         sizeGiB: 20,
@@ -159,6 +162,7 @@ describe("snapfleet coverage", () => {
           snapshotId: expect.stringMatching(/^snap-/),
           takenAt: new Date(RUN_AT).toISOString(),
           ageHours: 30,
+          consistency: "volume",
         },
         snapshots: 1,
         sizeGiB: 20,

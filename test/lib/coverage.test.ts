@@ -65,7 +65,10 @@ describe("coverageReport", () => {
         volumes: [volume("vol-1")],
         primarySnapshots: [
           snapshot("snap-old", "vol-1", "2026-11-19T03:00:00Z", { size: 8 }),
-          snapshot("snap-new", "vol-1", "2026-11-21T03:00:00Z", { size: 8 }),
+          snapshot("snap-new", "vol-1", "2026-11-21T03:00:00Z", {
+            size: 8,
+            tags: { "snapfleet:consistency": "application" },
+          }),
           snapshot("snap-pending", "vol-1", "2026-11-21T11:00:00Z", { state: "pending", size: 8 }),
         ],
       }),
@@ -73,7 +76,12 @@ describe("coverageReport", () => {
 
     expect(report.drives[0]?.primary).toEqual({
       region: "us-east-1",
-      newest: { snapshotId: "snap-new", takenAt: "2026-11-21T03:00:00.000Z", ageHours: 9 },
+      newest: {
+        snapshotId: "snap-new",
+        takenAt: "2026-11-21T03:00:00.000Z",
+        ageHours: 9,
+        consistency: "application",
+      },
       snapshots: 3,
       sizeGiB: 24,
     });
@@ -94,8 +102,16 @@ describe("coverageReport", () => {
     );
 
     const dr = (volumeId: string) => report.drives.find((d) => d.volumeId === volumeId)?.dr?.newest;
-    expect(dr("vol-1")).toEqual({ snapshotId: "snap-c1", takenAt: "2026-11-21T03:00:00.000Z", ageHours: 9 });
-    expect(dr("vol-2")).toEqual({ snapshotId: "snap-c2", takenAt: "2026-11-20T04:00:00.000Z", ageHours: 32 });
+    expect(dr("vol-1")).toMatchObject({
+      snapshotId: "snap-c1",
+      takenAt: "2026-11-21T03:00:00.000Z",
+      ageHours: 9,
+    });
+    expect(dr("vol-2")).toMatchObject({
+      snapshotId: "snap-c2",
+      takenAt: "2026-11-20T04:00:00.000Z",
+      ageHours: 32,
+    });
   });
 
   it("does not count a managed-tagged snapshot that EC2 says is of another volume", () => {
