@@ -1,9 +1,9 @@
 import { CreateTagsCommand, DescribeSnapshotsCommand, type Snapshot } from "@aws-sdk/client-ec2";
-import { type Consistency, isFallback, type SetOutcome } from "./consistency";
+import type { Consistency, SetOutcome } from "./consistency";
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { type DeleteOutcome, deleteSnapshots } from "./prune";
-import { backoffMs, createOrAdopt, isThrottle, withRetry } from "./retry";
+import { backoffMs, createOrAdopt, describeError, mustWaitTurn, withRetry } from "./retry";
 import { copyToDr, createSnapshot, describeSnapshot, itemKeys } from "./snapshot";
 import { TAG, toTagList } from "./tags";
 import { guessCopySeconds, guessSnapshotSeconds, MARGIN_SECONDS } from "./timetable";
@@ -66,20 +66,6 @@ export interface StepProps {
 /** Steps that find nothing to do yet before the drive is given up (more than a day of waiting). */
 export const MAX_WAITS = 400;
 
-/** AWS's capacity limits and throttling: a turn to wait for, not a fault of the drive. */
-const WAIT_ERRORS = new Set([
-  "ResourceLimitExceeded",
-  "ConcurrentSnapshotLimitExceeded",
-  "SnapshotCreationPerVolumeRateExceeded",
-]);
-const mustWait = (error: unknown) =>
-  isThrottle(error) || WAIT_ERRORS.has((error as { name?: string })?.name ?? "");
-
-const describe = (error: unknown) => {
-  const e = error as { name?: string; message?: string };
-  return `${e.name ?? "Error"}: ${e.message ?? String(error)}`;
-};
-
 export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProgress> {
   const progress: DriveProgress = structuredClone(props.progress);
   const { item } = props;
@@ -125,26 +111,12 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
           "CreateTags",
         );
       } catch (error) {
-        if (mustWait(error)) return waitTurn();
-        return fail(`Tagging ${fromSet}, this drive's snapshot of the set, failed: ${describe(error)}`);
+        if (mustWaitTurn(error)) return waitTurn();
+        return fail(`Tagging ${fromSet}, this drive's snapshot of the set, failed: ${describeError(error)}`);
       }
       const deleted = set.errorsDeleted?.[item.volumeId] ?? [];
-      const started = Date.parse(set.startTime ?? now().toISOString());
-      const expected =
-        ((item.expectSnapshotSeconds ?? guessSnapshotSeconds(item.sizeGiB)) + MARGIN_SECONDS) * 1000;
-      Object.assign(progress, {
-        phase: "snapshotting",
-        snapshotId: fromSet,
-        startTime: new Date(started).toISOString(),
-        wakeAt: new Date(
-          Math.max(started + expected, now().getTime(), Date.parse(item.copyAt ?? "") || 0),
-        ).toISOString(),
-        waits: 0,
-        errorsDeleted: [...new Set([...progress.errorsDeleted, ...deleted])],
-        consistency: set.mode,
-        consistencyNote: note,
-      });
-      return progress;
+      progress.errorsDeleted = [...new Set([...progress.errorsDeleted, ...deleted])];
+      return snapshotting(progress, item, fromSet, Date.parse(set.startTime ?? now().toISOString()), now());
     }
     // Its own snapshot: per-volume consistency, or the server's set did not include this drive.
     const requested = set?.requested ?? "volume";
@@ -164,21 +136,10 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
         props.uncertain,
         deps,
       );
-      const started = now().getTime();
-      const expected =
-        ((item.expectSnapshotSeconds ?? guessSnapshotSeconds(item.sizeGiB)) + MARGIN_SECONDS) * 1000;
-      const copyAt = item.copyAt ? Date.parse(item.copyAt) : 0;
-      Object.assign(progress, {
-        phase: "snapshotting",
-        snapshotId,
-        startTime: new Date(started).toISOString(),
-        wakeAt: new Date(Math.max(started + expected, copyAt)).toISOString(),
-        waits: 0,
-      });
-      return progress;
+      return snapshotting(progress, item, snapshotId, now().getTime(), now());
     } catch (error) {
-      if (mustWait(error)) return waitTurn();
-      return fail(`CreateSnapshot of ${item.volumeId} failed: ${describe(error)}`);
+      if (mustWaitTurn(error)) return waitTurn();
+      return fail(`CreateSnapshot of ${item.volumeId} failed: ${describeError(error)}`);
     }
   }
 
@@ -240,9 +201,9 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
       });
       return progress;
     } catch (error) {
-      if (mustWait(error)) return waitTurn();
+      if (mustWaitTurn(error)) return waitTurn();
       return fail(
-        `DR copy of ${progress.snapshotId} to ${item.drRegion} could not start: ${describe(error)}`,
+        `DR copy of ${progress.snapshotId} to ${item.drRegion} could not start: ${describeError(error)}`,
       );
     }
   }
@@ -269,6 +230,29 @@ export async function stepDrive(props: StepProps, deps: Deps): Promise<DriveProg
 }
 
 /**
+ * The snapshot is requested (its own, or the set's, started at `started`): the first check is due
+ * when the volume's last snapshot took to complete, or at its copy slot if that is later.
+ */
+function snapshotting(
+  progress: DriveProgress,
+  item: ScheduledDrive,
+  snapshotId: string,
+  started: number,
+  now: Date,
+): DriveProgress {
+  const expected =
+    ((item.expectSnapshotSeconds ?? guessSnapshotSeconds(item.sizeGiB)) + MARGIN_SECONDS) * 1000;
+  const copyAt = item.copyAt ? Date.parse(item.copyAt) : 0;
+  return Object.assign(progress, {
+    phase: "snapshotting" as const,
+    snapshotId,
+    startTime: new Date(started).toISOString(),
+    wakeAt: new Date(Math.max(started + expected, now.getTime(), copyAt)).toISOString(),
+    waits: 0,
+  });
+}
+
+/**
  * The tags of the drive's snapshot and DR copy: Plan's, with the consistency the drive got; the set
  * tag only on a snapshot of the set.
  */
@@ -281,11 +265,6 @@ function tagsOf(item: ScheduledDrive, progress: DriveProgress): Record<string, s
     ...(got ? { [TAG.consistency]: got } : {}),
     ...(inSet && setTag !== undefined ? { [TAG.set]: progress.set?.setId ?? setTag } : {}),
   };
-}
-
-/** Whether the drive got less than its server asked for. */
-export function fellBack(progress: DriveProgress): boolean {
-  return isFallback(progress.consistency, progress.set?.requested);
 }
 
 function noteProblems(progress: DriveProgress, outcome: DeleteOutcome, region: string): void {

@@ -78,6 +78,23 @@ export async function withRetry<T>(
   }
 }
 
+/** AWS's capacity limits (copy slots, pending snapshots, 15 s per volume): refused, nothing done. */
+const CAPACITY_ERRORS = new Set([
+  "ResourceLimitExceeded",
+  "ConcurrentSnapshotLimitExceeded",
+  "SnapshotCreationPerVolumeRateExceeded",
+]);
+
+/** Throttling or a capacity limit: a turn to wait for, not a fault of the drive or the set. */
+export const mustWaitTurn = (error: unknown) =>
+  isThrottle(error) || CAPACITY_ERRORS.has((error as { name?: string })?.name ?? "");
+
+/** An error as one line for a report: `Name: message`. */
+export function describeError(error: unknown): string {
+  const e = error as { name?: string; message?: string };
+  return `${e.name ?? "Error"}: ${e.message ?? String(error)}`;
+}
+
 /** A timeout, a dropped connection or a 5xx may come after AWS did the work. */
 export const mayHaveApplied = (error: unknown) => isTransient(error) && !isThrottle(error);
 

@@ -12,6 +12,7 @@ import {
 import {
   type Consistency,
   type ConsistencyPolicy,
+  FALLBACK_TAG,
   type SetOutcome,
   setIdOf,
   VSS_DOCUMENT,
@@ -19,11 +20,9 @@ import {
 import type { Deps } from "./deps";
 import type { DriveItem } from "./drive";
 import { deleteSnapshots } from "./prune";
-import { backoffMs, createOrAdopt, isThrottle, withRetry } from "./retry";
+import { backoffMs, createOrAdopt, describeError, isThrottle, mustWaitTurn, withRetry } from "./retry";
 import { TAG, type TagMap, toTagList, toTagMap } from "./tags";
 
-/** EBS limits a set waits out a while (all or nothing: AWS made no snapshot of the call). */
-const SET_WAIT_ERRORS = new Set(["ConcurrentSnapshotLimitExceeded", "SnapshotCreationPerVolumeRateExceeded"]);
 /** The pre step is tried this many times before the server falls back (DLM retries it too). */
 export const PRE_ATTEMPTS = 3;
 /** Beyond the freeze timeout, how long a command may take to reach the agent and report. */
@@ -86,7 +85,7 @@ export async function takeSet(props: SetProps, deps: Deps): Promise<SetOutcome> 
         return {
           mode: "skipped",
           requested: policy.requested,
-          reason: [...reasons, `${pre.reason}; not backed up (${"BackupFallback"}=skip)`].join(" "),
+          reason: [...reasons, `${pre.reason}; not backed up (${FALLBACK_TAG}=skip)`].join(" "),
           snapshots: {},
           errorsDeleted,
         };
@@ -105,7 +104,7 @@ export async function takeSet(props: SetProps, deps: Deps): Promise<SetOutcome> 
       requested: policy.requested,
       reason: [
         ...reasons,
-        `CreateSnapshots for ${props.instanceId} failed (${describe(error)}); each drive was snapshotted on its own`,
+        `CreateSnapshots for ${props.instanceId} failed (${describeError(error)}); each drive was snapshotted on its own`,
       ].join(" "),
       snapshots: {},
       errorsDeleted,
@@ -213,7 +212,7 @@ async function agentOnline(props: SetProps, deps: Deps): Promise<true | string> 
       return `the SSM agent of ${props.instanceId} is not online (PingStatus ${info.PingStatus})`;
     return true;
   } catch (error) {
-    return `cannot ask SSM about ${props.instanceId}: ${describe(error)}`;
+    return `cannot ask SSM about ${props.instanceId}: ${describeError(error)}`;
   }
 }
 
@@ -246,7 +245,7 @@ async function runCommand(
     commandId = sent.Command?.CommandId ?? "";
   } catch (error) {
     // A refused request (no permission, unknown document, unmanaged instance) will not change on retry.
-    return { ok: false, reason: `SendCommand refused: ${describe(error)}`, final: !isThrottle(error) };
+    return { ok: false, reason: `SendCommand refused: ${describeError(error)}`, final: !isThrottle(error) };
   }
   const deadline = deps.clock.now().getTime() + waitSeconds * 1000;
   while (deps.clock.now().getTime() < deadline) {
@@ -265,7 +264,7 @@ async function runCommand(
     } catch (error) {
       // Asked before the invocation exists (InvocationDoesNotExist), or throttled: ask again.
       if ((error as { name?: string }).name !== "InvocationDoesNotExist" && !isThrottle(error))
-        return { ok: false, reason: `GetCommandInvocation failed: ${describe(error)}` };
+        return { ok: false, reason: `GetCommandInvocation failed: ${describeError(error)}` };
     }
   }
   return { ok: false, reason: `did not finish within ${waitSeconds} s` };
@@ -304,16 +303,15 @@ async function createSet(
   const create = async () => {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const answer = await request();
-        return (answer.Snapshots ?? []).map((s) => ({ ...s, Tags: s.Tags ?? toTagList(common) }));
+        return (await request()).Snapshots ?? [];
       } catch (error) {
-        const waiting = isThrottle(error) || SET_WAIT_ERRORS.has((error as { name?: string }).name ?? "");
-        if (!waiting || attempt >= 8) throw error;
+        // All or nothing: a refused call made no snapshot.
+        if (!mustWaitTurn(error) || attempt >= 8) throw error;
         await deps.clock.sleep(backoffMs(attempt, { baseMs: 2000, maxMs: 30_000 }));
       }
     }
   };
-  const snapshots = await createOrAdopt<Snapshot[]>(
+  const snapshots = await createOrAdopt(
     create,
     async () => {
       const found = await listSet(props.region, setId, deps);
@@ -368,7 +366,7 @@ async function tagExtras(
       deps.log.warn("could not tag a snapshot of a volume attached after the plan", {
         snapshotId,
         volumeId,
-        error: describe(error),
+        error: describeError(error),
       });
     }
   }
@@ -407,9 +405,4 @@ async function listSet(region: string, setId: string, deps: Deps): Promise<Snaps
     "DescribeSnapshots",
   );
   return answer.Snapshots ?? [];
-}
-
-function describe(error: unknown): string {
-  const e = error as { name?: string; message?: string };
-  return `${e.name ?? "Error"}: ${e.message ?? String(error)}`;
 }
