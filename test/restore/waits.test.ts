@@ -6,6 +6,7 @@ import type { RestorePlan } from "../../lib/restore/plan";
 import { executePlan } from "../../lib/restore/run";
 import { keyProblems } from "../../lib/restore/validate";
 import { VirtualClock } from "../../local/clock";
+import { testPoint } from "./helpers";
 
 /**
  * Waiting for real states, with a fake EC2 that never gets there: every wait ends at its limit
@@ -27,22 +28,7 @@ function plan(overrides: Partial<RestorePlan>): RestorePlan {
       rootDeviceName: "/dev/xvda",
     },
     isRootDevice: true,
-    snapshot: {
-      snapshotId: "snap-1",
-      region: "us-east-1",
-      state: "completed",
-      progress: "100%",
-      takenAt: "2026-11-20T03:00:00.000Z",
-      sizeGiB: 8,
-      encrypted: false,
-      kmsKeyId: null,
-      instanceId: "i-1",
-      host: "web-1",
-      device: "/dev/xvda",
-      volumeId: "vol-old",
-      sourceSnapshotId: null,
-      sourceRegion: null,
-    },
+    snapshot: testPoint({ volumeId: "vol-old" }),
     volume: {
       volumeId: null,
       availabilityZone: "us-east-1a",
