@@ -17,20 +17,23 @@ export function itWithCli(what: string): jest.It {
 
 const run = promisify(execFile);
 
+/** The CLI's environment: test credentials, no pager, no instance metadata lookups. */
+export const cliEnv = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "/tmp",
+  AWS_ACCESS_KEY_ID: "test",
+  AWS_SECRET_ACCESS_KEY: "test",
+  AWS_PAGER: "",
+  AWS_EC2_METADATA_DISABLED: "true",
+});
+
 /**
  * Runs the AWS CLI against the embedded AWS at `endpoint`, JSON output, asynchronously (the
  * emulator serves it from the test's own process), with test credentials and no pager.
  */
 export async function awsCli(endpoint: string, args: string[]): Promise<string> {
   const { stdout } = await run(AWS_CLI, ["--endpoint-url", endpoint, "--output", "json", ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-      AWS_PAGER: "",
-      AWS_EC2_METADATA_DISABLED: "true",
-    },
+    env: cliEnv(),
   });
   return stdout;
 }

@@ -9,7 +9,7 @@ import {
   DescribeVolumesCommand,
   EC2Client,
 } from "@aws-sdk/client-ec2";
-import { AWS_CLI, awsCli, cliPresent } from "../../helpers/aws-cli";
+import { AWS_CLI, awsCli, cliEnv, cliPresent } from "../../helpers/aws-cli";
 import { credentials, type Harness, startHarness } from "./harness";
 
 if (!cliPresent)
@@ -103,16 +103,7 @@ function session(...args: string[]): Promise<Answer> {
     execFile(
       AWS_CLI,
       ["--endpoint-url", endpoint, "--output", "json", ...region, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: process.env.HOME ?? "/tmp",
-          AWS_ACCESS_KEY_ID: "test",
-          AWS_SECRET_ACCESS_KEY: "test",
-          AWS_PAGER: "",
-          AWS_EC2_METADATA_DISABLED: "true",
-        },
-      },
+      { env: cliEnv() },
       (error, stdout, stderr) => {
         const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
         resolve({ code, out: stdout.trim() === "" ? undefined : JSON.parse(stdout), err: stderr.trim() });
