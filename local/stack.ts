@@ -220,23 +220,25 @@ export function stackAlarmIds(
     .map(([id]) => id);
 }
 
-/**
- * Creates the template's AWS::CloudWatch::Alarm resources on `endpoint` through PutMetricAlarm, as
- * CloudFormation would, and returns their names. Actions and dimensions resolve through
- * `physicalIds`: pass the emulator's topic as `AlarmTopic` so that notifications land there.
- */
+/** Where and as whom the stack layer's setup calls go (the emulator's endpoint, the setup key). */
+type SetupScope = StackScope & { credentials?: { accessKeyId: string; secretAccessKey: string } };
+
+function setupClientConfig(endpoint: string, scope: SetupScope) {
+  return {
+    endpoint,
+    region: scope.region ?? "us-east-1",
+    credentials: scope.credentials ?? { accessKeyId: "local", secretAccessKey: "local" },
+  };
+}
+
 /** The stack's SSM documents (AWS::SSM::Document), created as CloudFormation would; returns their names. */
 export async function installStackDocuments(
   template: CfnTemplate,
   physicalIds: PhysicalIds,
   endpoint: string,
-  scope: StackScope & { credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
+  scope: SetupScope = {},
 ): Promise<string[]> {
-  const client = new SSMClient({
-    endpoint,
-    region: scope.region ?? "us-east-1",
-    credentials: scope.credentials ?? { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const client = new SSMClient(setupClientConfig(endpoint, scope));
   const names: string[] = [];
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== "AWS::SSM::Document") continue;
@@ -264,17 +266,18 @@ export async function installStackDocuments(
   return names;
 }
 
+/**
+ * Creates the template's AWS::CloudWatch::Alarm resources on `endpoint` through PutMetricAlarm, as
+ * CloudFormation would, and returns their names. Actions and dimensions resolve through
+ * `physicalIds`: pass the emulator's topic as `AlarmTopic` so that notifications land there.
+ */
 export async function installStackAlarms(
   template: CfnTemplate,
   physicalIds: PhysicalIds,
   endpoint: string,
-  scope: StackScope & { credentials?: { accessKeyId: string; secretAccessKey: string } } = {},
+  scope: SetupScope = {},
 ): Promise<string[]> {
-  const client = new CloudWatchClient({
-    endpoint,
-    region: scope.region ?? "us-east-1",
-    credentials: scope.credentials ?? { accessKeyId: "local", secretAccessKey: "local" },
-  });
+  const client = new CloudWatchClient(setupClientConfig(endpoint, scope));
   const names: string[] = [];
   for (const id of stackAlarmIds(template, physicalIds, scope)) {
     const request = alarmRequest(template, id, physicalIds, scope);
